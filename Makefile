@@ -1,0 +1,92 @@
+# zk: one Makefile, no generated build files. Every lib/*.c goes into
+# lib/libzk.a, every cmd/NAME.c becomes bin/NAME, every
+# tests/unit/test_NAME.c a unit test program.
+#
+#   make            build bin/ and lib/libzk.a (installs missing packages)
+#   make run        a standalone zk-peer on 127.0.0.1:2181, data in ./data
+#   make test       unit tests, then every BATS file; ends "N passed, M failed"
+#   make check-asan the same tests under AddressSanitizer + UBSan
+#   make install PREFIX=/usr/local
+#   make clean
+
+PREFIX	?= /usr/local
+CC	?= cc
+PKGS	 = libevent libevent_pthreads msgpack jansson
+OPT	?= -O2
+CFLAGS	+= $(OPT) -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -pthread \
+	   -msse4.2 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
+
+# Out-of-tree build for the sanitizer run: `make B=build/asan SAN=1`.
+B	?= .
+SAN	?=
+ifneq ($(SAN),)
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+LIB_SRCS  = $(sort $(wildcard lib/*.c))
+CMD_SRCS  = $(sort $(wildcard cmd/*.c))
+TEST_SRCS = $(sort $(wildcard tests/unit/test_*.c))
+OBJDIR	  = $(B)/build/obj
+LIB	  = $(B)/lib/libzk.a
+BINS	  = $(patsubst cmd/%.c,$(B)/bin/%,$(CMD_SRCS))
+TESTS	  = $(patsubst tests/unit/%.c,$(B)/build/tests/%,$(TEST_SRCS))
+LIB_OBJS  = $(patsubst lib/%.c,$(OBJDIR)/lib/%.o,$(LIB_SRCS))
+
+.PHONY: all deps run test unit bats check-asan install clean
+# Objects are kept between builds, not removed as intermediates.
+.SECONDARY:
+all: deps $(BINS) $(LIB) $(TESTS)
+
+# Installs whatever Debian package the build or the tests need and is missing.
+deps:
+	@sh tests/deps.sh
+
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -Ilib -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/%: $(OBJDIR)/cmd/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(B)/build/tests/%: $(OBJDIR)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+run: all
+	@mkdir -p data
+	./bin/zk-peer --data-dir ./data
+
+test: all
+	@sh tests/run.sh $(B)
+
+check-asan: deps
+	$(MAKE) B=build/asan SAN=1 OPT=-O1 $(patsubst $(B)/%,build/asan/%,$(BINS) $(TESTS))
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    sh tests/run.sh build/asan
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 share/man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 completions/zk.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/zk
+	for b in $(notdir $(BINS)); do \
+	    ln -sf zk $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$b; done
+	install -m 644 completions/_zk $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_zk
+	install -m 644 completions/zk.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/zk.fish
+	for b in $(notdir $(BINS)); do \
+	    ln -sf zk.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$b.fish; done
+
+clean:
+	rm -rf bin build lib/libzk.a
+
+-include $(shell find $(B)/build/obj -name '*.d' 2>/dev/null)

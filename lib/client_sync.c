@@ -1,0 +1,588 @@
+/*
+ * The blocking layer over the client: each call submits one request and
+ * runs the event loop a turn at a time (EVLOOP_ONCE) until its reply
+ * callback has fired or the deadline timer has. A one-shot tool thus costs
+ * exactly its round trips: connect, the request, close.
+ *
+ * Invariants:
+ *  (1) A call that gives up at its deadline leaves its waiter behind,
+ *      marked abandoned; the reply callback, which the client still owes
+ *      (client.h invariant (1)), frees it. Nothing points at the stack.
+ *  (2) What a call returns is a deep copy of the reply, owned by the
+ *      caller; the client's borrowed reply is never kept.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "client.h"
+#include "client_sync.h"
+#include "error.h"
+#include "proto.h"
+#include "util.h"
+
+#define CLOSE_WAIT_MS	2000	/* for the closeSession reply */
+#define STATUS_MAX_FRAME (16 * 1024 * 1024)
+
+struct zk_sync {
+	struct event_base	*base;
+	struct zk_client	*client;
+	struct event		*timer;		/* the deadline of the wait */
+	int64_t			 timeout_ms;	/* per call; 0: none */
+	int			 timed_out;
+};
+
+struct waiter {
+	int		 done;
+	int		 abandoned;	/* invariant (1) */
+	struct zk_reply	 rep;		/* a copy, invariant (2) */
+};
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct zk_sync	*s = arg;
+
+	(void)fd;
+	(void)what;
+	s->timed_out = 1;
+}
+
+/*
+ * Runs the loop until done(arg) or ms passed (0: no limit). ZK_OK when
+ * done, else ZK_ETIMEOUT.
+ */
+static int
+wait_until(struct zk_sync *s, int (*done)(const void *), const void *arg,
+    int64_t ms)
+{
+	struct timeval	 tv;
+
+	s->timed_out = 0;
+	if (ms > 0) {
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		evtimer_add(s->timer, &tv);
+	}
+	/* 1 from the loop: nothing left that could ever fire. */
+	while (!done(arg) && !s->timed_out)
+		if (event_base_loop(s->base, EVLOOP_ONCE) != 0)
+			break;
+	evtimer_del(s->timer);
+	return done(arg) ? ZK_OK : ZK_ETIMEOUT;
+}
+
+static int
+not_connecting(const void *arg)
+{
+	return zk_client_state(arg) != ZK_STATE_CONNECTING;
+}
+
+static int
+is_final(const void *arg)
+{
+	int	 st = zk_client_state(arg);
+
+	return st == ZK_STATE_CLOSED || st == ZK_STATE_EXPIRED ||
+	    st == ZK_STATE_FAILED;
+}
+
+static int
+waiter_done(const void *arg)
+{
+	return ((const struct waiter *)arg)->done;
+}
+
+struct zk_sync *
+zk_sync_connect(const char *servers, int32_t session_timeout_ms,
+    int64_t timeout_ms, struct zk_error *e)
+{
+	struct zk_client_opts	 o;
+	struct zk_sync		*s;
+	int			 rc;
+
+	s = zk_xcalloc(1, sizeof(*s));
+	s->timeout_ms = timeout_ms;
+	if ((s->base = event_base_new()) == NULL ||
+	    (s->timer = evtimer_new(s->base, on_timer, s)) == NULL) {
+		zk_error_set(e, ZK_ESYSTEM, "cannot create an event loop");
+		goto fail;
+	}
+	memset(&o, 0, sizeof(o));
+	o.servers = servers;
+	o.session_timeout_ms = session_timeout_ms;
+	o.connect_timeout_ms = timeout_ms;
+	if ((s->client = zk_client_new(s->base, &o, NULL, NULL, e)) == NULL)
+		goto fail;
+	/* The client's own deadline ends the wait: FAILED. */
+	(void)wait_until(s, not_connecting, s->client, 0);
+	switch (zk_client_state(s->client)) {
+	case ZK_STATE_CONNECTED:
+		return s;
+	case ZK_STATE_FAILED:
+		rc = zk_client_error(s->client);
+		if (rc == ZK_ETIMEOUT)
+			zk_error_set(e, rc, "no session within %lld ms",
+			    (long long)timeout_ms);
+		else
+			zk_error_set(e, rc, "%s", zk_error_str(rc));
+		break;
+	default:
+		zk_error_set(e, zk_client_error(s->client), "%s",
+		    zk_error_str(zk_client_error(s->client)));
+		break;
+	}
+fail:
+	zk_sync_close(s);
+	return NULL;
+}
+
+void
+zk_sync_close(struct zk_sync *s)
+{
+	int64_t	 ms = CLOSE_WAIT_MS;
+
+	if (s == NULL)
+		return;
+	if (s->client != NULL) {
+		zk_client_close(s->client);
+		if (s->timeout_ms > 0 && s->timeout_ms < ms)
+			ms = s->timeout_ms;
+		(void)wait_until(s, is_final, s->client, ms);
+		zk_client_free(s->client);
+	}
+	if (s->timer != NULL)
+		event_free(s->timer);
+	if (s->base != NULL)
+		event_base_free(s->base);
+	free(s);
+}
+
+struct event_base *
+zk_sync_base(struct zk_sync *s)
+{
+	return s->base;
+}
+
+struct zk_client *
+zk_sync_client(struct zk_sync *s)
+{
+	return s->client;
+}
+
+/* A deep copy of rep into dst (invariant (2)). */
+static void
+reply_copy(struct zk_reply *dst, const struct zk_reply *src)
+{
+	size_t	 i;
+
+	*dst = *src;
+	dst->path = src->path ? zk_xstrdup(src->path) : NULL;
+	dst->status_json = src->status_json ? zk_xstrdup(src->status_json) :
+	    NULL;
+	if (src->data != NULL) {
+		/* NUL-terminated for callers that print it as a string. */
+		dst->data = zk_xmalloc(src->data_len + 1);
+		memcpy(dst->data, src->data, src->data_len);
+		dst->data[src->data_len] = '\0';
+	}
+	if (src->children != NULL) {
+		dst->children = zk_xcalloc(src->nchildren + 1,
+		    sizeof(*dst->children));
+		for (i = 0; i < src->nchildren; i++)
+			dst->children[i] = zk_xstrdup(src->children[i]);
+	}
+}
+
+static void
+on_reply(struct zk_client *c, const struct zk_reply *rep, void *arg)
+{
+	struct waiter	*w = arg;
+
+	(void)c;
+	if (w->abandoned) {
+		free(w);
+		return;
+	}
+	reply_copy(&w->rep, rep);
+	w->done = 1;
+}
+
+int
+zk_sync_call(struct zk_sync *s, const struct zk_request *req,
+    struct zk_reply *rep, struct zk_error *e)
+{
+	struct waiter	*w;
+	int		 rc;
+
+	w = zk_xcalloc(1, sizeof(*w));
+	zk_client_submit(s->client, req, on_reply, w);
+	if (wait_until(s, waiter_done, w, s->timeout_ms) != ZK_OK) {
+		w->abandoned = 1;
+		memset(rep, 0, sizeof(*rep));
+		rep->err = ZK_ETIMEOUT;
+		return zk_error_set(e, ZK_ETIMEOUT, "no reply within %lld ms",
+		    (long long)s->timeout_ms);
+	}
+	*rep = w->rep;
+	free(w);
+	rc = rep->err;
+	if (rc != ZK_OK)
+		zk_error_set(e, rc, "%s", zk_error_str(rc));
+	return rc;
+}
+
+static void
+request(struct zk_request *req, int op, const char *path)
+{
+	memset(req, 0, sizeof(*req));
+	req->op = op;
+	req->path = (char *)path;
+	req->version = -1;
+}
+
+int
+zk_sync_get(struct zk_sync *s, const char *path, char **data, size_t *len,
+    struct zk_stat *st, struct zk_error *e)
+{
+	struct zk_request	 req;
+	struct zk_reply		 rep;
+	int			 rc;
+
+	request(&req, ZK_OP_GETDATA, path);
+	if ((rc = zk_sync_call(s, &req, &rep, e)) != ZK_OK) {
+		zk_reply_close(&rep);
+		return rc;
+	}
+	if (data != NULL) {
+		*data = rep.data != NULL ? rep.data : zk_xstrdup("");
+		rep.data = NULL;
+	}
+	if (len != NULL)
+		*len = rep.data_len;
+	if (st != NULL)
+		*st = rep.stat;
+	zk_reply_close(&rep);
+	return ZK_OK;
+}
+
+int
+zk_sync_exists(struct zk_sync *s, const char *path, struct zk_stat *st,
+    struct zk_error *e)
+{
+	struct zk_request	 req;
+	struct zk_reply		 rep;
+	int			 rc;
+
+	request(&req, ZK_OP_EXISTS, path);
+	rc = zk_sync_call(s, &req, &rep, e);
+	if (rc == ZK_OK && st != NULL)
+		*st = rep.stat;
+	zk_reply_close(&rep);
+	return rc;
+}
+
+static int
+namecmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+zk_sync_children(struct zk_sync *s, const char *path, char ***names,
+    size_t *count, struct zk_stat *st, struct zk_error *e)
+{
+	struct zk_request	 req;
+	struct zk_reply		 rep;
+	int			 rc;
+
+	request(&req, ZK_OP_GETCHILDREN, path);
+	if ((rc = zk_sync_call(s, &req, &rep, e)) != ZK_OK) {
+		zk_reply_close(&rep);
+		return rc;
+	}
+	if (rep.children == NULL)
+		rep.children = zk_xcalloc(1, sizeof(*rep.children));
+	qsort(rep.children, rep.nchildren, sizeof(*rep.children), namecmp);
+	if (names != NULL) {
+		*names = rep.children;
+		rep.children = NULL;
+	}
+	if (count != NULL)
+		*count = rep.nchildren;
+	if (names != NULL)
+		rep.nchildren = 0;
+	if (st != NULL)
+		*st = rep.stat;
+	zk_reply_close(&rep);
+	return ZK_OK;
+}
+
+int
+zk_sync_create(struct zk_sync *s, const char *path, const void *data,
+    size_t len, int flags, char **created, struct zk_stat *st,
+    struct zk_error *e)
+{
+	struct zk_request	 req;
+	struct zk_reply		 rep;
+	int			 rc;
+
+	request(&req, ZK_OP_CREATE, path);
+	req.data = (char *)data;
+	req.data_len = len;
+	req.has_data = 1;
+	req.flags = flags;
+	if ((rc = zk_sync_call(s, &req, &rep, e)) != ZK_OK) {
+		zk_reply_close(&rep);
+		return rc;
+	}
+	if (created != NULL) {
+		*created = rep.path != NULL ? rep.path : zk_xstrdup(path);
+		rep.path = NULL;
+	}
+	if (st != NULL)
+		*st = rep.stat;
+	zk_reply_close(&rep);
+	return ZK_OK;
+}
+
+int
+zk_sync_set(struct zk_sync *s, const char *path, const void *data,
+    size_t len, int32_t version, struct zk_stat *st, struct zk_error *e)
+{
+	struct zk_request	 req;
+	struct zk_reply		 rep;
+	int			 rc;
+
+	request(&req, ZK_OP_SETDATA, path);
+	req.data = (char *)data;
+	req.data_len = len;
+	req.has_data = 1;
+	req.version = version;
+	rc = zk_sync_call(s, &req, &rep, e);
+	if (rc == ZK_OK && st != NULL)
+		*st = rep.stat;
+	zk_reply_close(&rep);
+	return rc;
+}
+
+int
+zk_sync_delete(struct zk_sync *s, const char *path, int32_t version,
+    struct zk_error *e)
+{
+	struct zk_request	 req;
+	struct zk_reply		 rep;
+	int			 rc;
+
+	request(&req, ZK_OP_DELETE, path);
+	req.version = version;
+	rc = zk_sync_call(s, &req, &rep, e);
+	zk_reply_close(&rep);
+	return rc;
+}
+
+int
+zk_sync_sync(struct zk_sync *s, const char *path, struct zk_error *e)
+{
+	struct zk_request	 req;
+	struct zk_reply		 rep;
+	int			 rc;
+
+	request(&req, ZK_OP_SYNC, path);
+	rc = zk_sync_call(s, &req, &rep, e);
+	zk_reply_close(&rep);
+	return rc;
+}
+
+void
+zk_names_free(char **names, size_t count)
+{
+	size_t	 i;
+
+	if (names == NULL)
+		return;
+	for (i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The status query: one blocking exchange, no session, no event loop. */
+
+/* Milliseconds left before deadline (-1: none), at least 0. */
+static int
+left_ms(int64_t deadline)
+{
+	int64_t	 ms;
+
+	if (deadline == 0)
+		return -1;
+	ms = deadline - zk_now_mono_ms();
+	if (ms < 0)
+		ms = 0;
+	return ms > 1000000 ? 1000000 : (int)ms;
+}
+
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd	 pfd;
+	int		 n;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	do {
+		n = poll(&pfd, 1, left_ms(deadline));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ZK_ESYSTEM;
+	return n == 0 ? ZK_ETIMEOUT : ZK_OK;
+}
+
+/* Reads exactly n bytes. */
+static int
+read_full(int fd, char *p, size_t n, int64_t deadline)
+{
+	ssize_t	 r;
+	int	 rc;
+
+	while (n > 0) {
+		if ((rc = wait_fd(fd, POLLIN, deadline)) != ZK_OK)
+			return rc;
+		r = read(fd, p, n);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			return ZK_ECONNLOSS;
+		p += r;
+		n -= (size_t)r;
+	}
+	return ZK_OK;
+}
+
+static int
+write_full(int fd, const char *p, size_t n, int64_t deadline)
+{
+	ssize_t	 r;
+	int	 rc;
+
+	while (n > 0) {
+		if ((rc = wait_fd(fd, POLLOUT, deadline)) != ZK_OK)
+			return rc;
+		r = send(fd, p, n, MSG_NOSIGNAL);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0)
+			return ZK_ECONNLOSS;
+		p += r;
+		n -= (size_t)r;
+	}
+	return ZK_OK;
+}
+
+static int
+status_connect(const char *server, int64_t deadline, int *fdp,
+    struct zk_error *e)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 fd, rc, err, sslen;
+
+	if ((rc = zk_client_resolve(server, &ss, &sslen, e)) != ZK_OK)
+		return rc;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd < 0)
+		return zk_error_set(e, ZK_ESYSTEM, "%s: socket: %s", server,
+		    strerror(errno));
+	if (connect(fd, (struct sockaddr *)&ss, (socklen_t)sslen) < 0) {
+		if (errno != EINPROGRESS) {
+			err = errno;
+			close(fd);
+			return zk_error_set(e, ZK_EUNREACHABLE, "%s: %s",
+			    server, strerror(err));
+		}
+		if ((rc = wait_fd(fd, POLLOUT, deadline)) != ZK_OK) {
+			close(fd);
+			return zk_error_set(e, rc, "%s: %s", server,
+			    rc == ZK_ETIMEOUT ? "no connection in time" :
+			    strerror(errno));
+		}
+		len = sizeof(err);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err != 0) {
+			close(fd);
+			return zk_error_set(e, ZK_EUNREACHABLE, "%s: %s",
+			    server, strerror(err));
+		}
+	}
+	*fdp = fd;
+	return ZK_OK;
+}
+
+int
+zk_status_query(const char *server, int64_t timeout_ms, char **json,
+    struct zk_error *e)
+{
+	struct zk_request	 req;
+	struct zk_reply		 rep;
+	struct zk_buf		 b;
+	char			 hdr[ZK_FRAME_HDR];
+	int64_t			 deadline = 0;
+	uint32_t		 len;
+	int			 fd = -1, rc;
+
+	*json = NULL;
+	if (timeout_ms > 0)
+		deadline = zk_now_mono_ms() + timeout_ms;
+	if ((rc = status_connect(server, deadline, &fd, e)) != ZK_OK)
+		return rc;
+	zk_buf_init(&b);
+	memset(&req, 0, sizeof(req));
+	req.xid = 1;
+	req.op = ZK_OP_STATUS;
+	req.version = -1;
+	zk_proto_encode_request(&b, &req);
+	rc = write_full(fd, b.data, b.len, deadline);
+	if (rc == ZK_OK)
+		rc = read_full(fd, hdr, sizeof(hdr), deadline);
+	if (rc != ZK_OK) {
+		zk_error_set(e, rc, "%s: %s", server, rc == ZK_ETIMEOUT ?
+		    "no answer in time" : "connection lost");
+		goto out;
+	}
+	if ((rc = zk_frame_check(hdr, STATUS_MAX_FRAME, &len, e)) != ZK_OK)
+		goto out;
+	b.len = 0;
+	zk_buf_reserve(&b, len);
+	if ((rc = read_full(fd, b.data, len, deadline)) != ZK_OK) {
+		zk_error_set(e, rc, "%s: %s", server, rc == ZK_ETIMEOUT ?
+		    "no answer in time" : "connection lost");
+		goto out;
+	}
+	if ((rc = zk_proto_decode_reply(b.data, len, &rep, e)) != ZK_OK)
+		goto out;
+	if (rep.err != ZK_OK)
+		rc = zk_error_set(e, rep.err, "%s: %s", server,
+		    zk_error_str(rep.err));
+	else if (rep.status_json == NULL)
+		rc = zk_error_set(e, ZK_EMARSHALLING,
+		    "%s: the status reply has no figures", server);
+	else {
+		*json = rep.status_json;
+		rep.status_json = NULL;
+	}
+	zk_reply_close(&rep);
+out:
+	zk_buf_close(&b);
+	close(fd);
+	return rc;
+}

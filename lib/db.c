@@ -1,0 +1,279 @@
+/*
+ * The replicated state machine: applies committed transactions to the
+ * tree and the session table, validating each one against the state every
+ * replica holds at its zxid, so that all replicas take the same decisions.
+ *
+ * Invariants (db.h (1)-(3), and):
+ *  (4) Every check of a txn runs before its first change: the path rules,
+ *      the create flags and the ephemeral owner here, the rest inside
+ *      zk_tree_create/delete/set, which change nothing when they fail.
+ *  (5) A session's ephemerals list follows the tree (session.h (1)): a
+ *      successful ephemeral create adds the path, a delete of an
+ *      ephemeral node and closeSession take it away.
+ *  (6) Nothing here reads the local "closing" flag or a deadline: they
+ *      differ between replicas. now_ms only sets new deadlines.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "error.h"
+#include "path.h"
+#include "session.h"
+#include "tree.h"
+#include "txn.h"
+#include "util.h"
+
+#define CREATE_FLAGS (ZK_CREATE_EPHEMERAL | ZK_CREATE_SEQUENTIAL | \
+	ZK_CREATE_PARENTS)
+
+void
+zk_db_init(struct zk_db *db)
+{
+	db->tree = zk_tree_new();
+	db->sessions = zk_sessions_new();
+	db->last_zxid = 0;
+}
+
+void
+zk_db_close(struct zk_db *db)
+{
+	zk_tree_free(db->tree);
+	zk_sessions_free(db->sessions);
+	db->tree = NULL;
+	db->sessions = NULL;
+}
+
+void
+zk_result_close(struct zk_result *res)
+{
+	size_t	 i;
+
+	free(res->path);
+	for (i = 0; i < res->ndeleted; i++)
+		free(res->deleted[i]);
+	free(res->deleted);
+	memset(res, 0, sizeof(*res));
+}
+
+static int
+check_path(const struct zk_txn *t, int sequential, struct zk_error *e)
+{
+	if (t->path == NULL)
+		return zk_error_set(e, ZK_EBADPATH, "path is missing");
+	if (sequential)
+		return zk_path_validate_sequential(t->path, strlen(t->path), e);
+	return zk_path_validate(t->path, strlen(t->path), e);
+}
+
+static int
+apply_create(struct zk_db *db, const struct zk_txn *t, struct zk_result *res,
+    struct zk_error *e)
+{
+	struct zk_session	*ss = NULL;
+	int			 rc;
+
+	if (t->flags & ~CREATE_FLAGS)
+		return zk_error_set(e, ZK_EBADARGUMENTS,
+		    "unknown create flags 0x%x", (unsigned)t->flags);
+	rc = check_path(t, t->flags & ZK_CREATE_SEQUENTIAL, e);
+	if (rc != ZK_OK)
+		return rc;
+	if (t->flags & ZK_CREATE_EPHEMERAL) {
+		/* Owner 0 means "persistent", so it cannot own a node. */
+		if (t->session_id != 0)
+			ss = zk_sessions_find(db->sessions, t->session_id);
+		if (ss == NULL)
+			return zk_error_set(e, ZK_ESESSIONEXPIRED,
+			    "session 0x%" PRIx64 " is not open",
+			    (uint64_t)t->session_id);
+	}
+	rc = zk_tree_create(db->tree, t->path, t->data, t->data_len, t->flags,
+	    ss != NULL ? ss->id : 0, t->zxid, t->time_ms, &res->path,
+	    &res->stat, e);
+	if (rc == ZK_OK && ss != NULL)
+		zk_session_add_ephemeral(ss, res->path);
+	return rc;
+}
+
+static int
+apply_delete(struct zk_db *db, const struct zk_txn *t, struct zk_error *e)
+{
+	struct zk_session	*ss;
+	int64_t			 owner = 0;
+	int			 rc;
+
+	if ((rc = check_path(t, 0, e)) != ZK_OK)
+		return rc;
+	rc = zk_tree_delete(db->tree, t->path, t->version, t->zxid, &owner, e);
+	if (rc == ZK_OK && owner != 0 &&
+	    (ss = zk_sessions_find(db->sessions, owner)) != NULL)
+		zk_session_remove_ephemeral(ss, t->path);
+	return rc;
+}
+
+static int
+apply_set(struct zk_db *db, const struct zk_txn *t, struct zk_result *res,
+    struct zk_error *e)
+{
+	int	 rc;
+
+	if ((rc = check_path(t, 0, e)) != ZK_OK)
+		return rc;
+	return zk_tree_set(db->tree, t->path, t->data, t->data_len,
+	    t->version, t->zxid, t->time_ms, &res->stat, e);
+}
+
+static int
+apply_create_session(struct zk_db *db, const struct zk_txn *t, int64_t now_ms,
+    struct zk_error *e)
+{
+	if (t->session_id == 0)
+		return zk_error_set(e, ZK_EBADARGUMENTS,
+		    "session id 0 is reserved");
+	zk_sessions_add(db->sessions, t->session_id, t->timeout_ms, t->passwd,
+	    now_ms);
+	return ZK_OK;
+}
+
+static int
+cmp_paths(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+apply_close_session(struct zk_db *db, const struct zk_txn *t,
+    struct zk_result *res, struct zk_error *e)
+{
+	struct zk_session	*ss;
+	char			**v;
+	size_t			 n, i, k = 0;
+
+	if ((ss = zk_sessions_find(db->sessions, t->session_id)) == NULL)
+		return zk_error_set(e, ZK_ESESSIONEXPIRED,
+		    "session 0x%" PRIx64 " is not open",
+		    (uint64_t)t->session_id);
+	/*
+	 * Ephemerals have no children (tree.h (4)) and their parents cannot
+	 * go while they exist, so every delete succeeds in any order; the
+	 * final tree is the same whatever order the list is in. A path the
+	 * tree no longer holds would be our own bookkeeping mistake; it is
+	 * dropped rather than reported as deleted.
+	 */
+	v = zk_session_take_ephemerals(ss, &n);
+	for (i = 0; i < n; i++) {
+		if (zk_tree_delete(db->tree, v[i], -1, t->zxid, NULL,
+		    NULL) == ZK_OK)
+			v[k++] = v[i];
+		else
+			free(v[i]);
+	}
+	/* Sorted, so that every replica reports the same list. */
+	if (k > 1)
+		qsort(v, k, sizeof(*v), cmp_paths);
+	if (k == 0) {
+		free(v);
+		v = NULL;
+	}
+	res->deleted = v;
+	res->ndeleted = k;
+	zk_sessions_remove(db->sessions, t->session_id);
+	return ZK_OK;
+}
+
+int
+zk_db_apply(struct zk_db *db, const struct zk_txn *t, int64_t now_ms,
+    struct zk_result *res, struct zk_error *e)
+{
+	struct zk_error	 why;
+	int		 rc;
+
+	memset(res, 0, sizeof(*res));
+	if (t->zxid <= db->last_zxid) {
+		res->err = ZK_ESYSTEM;
+		return zk_error_set(e, ZK_ESYSTEM, "txn zxid 0x%" PRIx64
+		    " is not after the last applied 0x%" PRIx64,
+		    (uint64_t)t->zxid, (uint64_t)db->last_zxid);
+	}
+	db->last_zxid = t->zxid;
+	memset(&why, 0, sizeof(why));
+	switch (t->type) {
+	case ZK_TXN_CREATE:
+		rc = apply_create(db, t, res, &why);
+		break;
+	case ZK_TXN_DELETE:
+		rc = apply_delete(db, t, &why);
+		break;
+	case ZK_TXN_SETDATA:
+		rc = apply_set(db, t, res, &why);
+		break;
+	case ZK_TXN_CREATE_SESSION:
+		rc = apply_create_session(db, t, now_ms, &why);
+		break;
+	case ZK_TXN_CLOSE_SESSION:
+		rc = apply_close_session(db, t, res, &why);
+		break;
+	default:
+		rc = zk_error_set(&why, ZK_EUNIMPLEMENTED,
+		    "unknown txn type %d", t->type);
+		break;
+	}
+	res->err = rc;
+	if (rc != ZK_OK) {
+		/* A failed create may not leave a path behind. */
+		free(res->path);
+		res->path = NULL;
+		if (e != NULL)
+			*e = why;
+	}
+	return ZK_OK;
+}
+
+struct index_ctx {
+	struct zk_db	*db;
+	struct zk_error	*e;
+	int		 rc;
+};
+
+static int
+index_node(const struct zk_node *n, void *arg)
+{
+	struct index_ctx	*c = arg;
+	struct zk_session	*ss;
+	int64_t			 owner = zk_node_stat(n)->ephemeral_owner;
+
+	if (owner == 0)
+		return 0;
+	if ((ss = zk_sessions_find(c->db->sessions, owner)) == NULL) {
+		c->rc = zk_error_set(c->e, ZK_ECORRUPT,
+		    "node %s is owned by unknown session 0x%" PRIx64,
+		    zk_node_path(n), (uint64_t)owner);
+		return 1;
+	}
+	zk_session_add_ephemeral(ss, zk_node_path(n));
+	return 0;
+}
+
+int
+zk_db_index_ephemerals(struct zk_db *db, struct zk_error *e)
+{
+	struct zk_session	*ss;
+	struct index_ctx	 c;
+	char			**v;
+	size_t			 n, i;
+
+	for (ss = zk_sessions_first(db->sessions); ss != NULL;
+	    ss = zk_sessions_next(db->sessions, ss)) {
+		v = zk_session_take_ephemerals(ss, &n);
+		for (i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+	}
+	c.db = db;
+	c.e = e;
+	c.rc = ZK_OK;
+	zk_tree_walk(db->tree, zk_tree_find(db->tree, "/"), index_node, &c);
+	return c.rc;
+}

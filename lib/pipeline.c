@@ -1,0 +1,432 @@
+/*
+ * The request pipeline of a peer: prep turns a write into a transaction
+ * with the next zxid, the log writer makes it durable, the durable copy
+ * is the ack, a quorum of acks commits, commits are applied to the db in
+ * zxid order and answered on the connection that asked.
+ *
+ * Standalone is the quorum-of-one case: the leader's own durable copy is
+ * the whole quorum. Replication adds followers' acks to the same count.
+ *
+ * Prep is stateless here: it checks what needs no tree (path syntax,
+ * sizes, flags) and stamps time and session; whether a version matches
+ * or a parent exists is decided when the txn is applied, against the state
+ * every replica holds at that zxid (db.h). The outcome is the one
+ * ZooKeeper's prep against outstanding changes would give, and the code
+ * keeps one place that knows the rules.
+ *
+ * Invariants (peer.h (1)):
+ *  (1) next_zxid - 1 is the last zxid handed out; after a failed log
+ *      write it goes back to the first failed zxid, so the log has no gap.
+ *  (2) A proposal is applied only when acks >= quorum and every proposal
+ *      before it has been applied.
+ */
+#include <sys/random.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "path.h"
+#include "peer.h"
+
+static void
+proposal_free(struct proposal *p)
+{
+	zk_txn_close(&p->txn);
+	free(p);
+}
+
+/* Hands txn (its path and data are taken over) to the log. */
+static struct proposal *
+propose(struct zk_server *s, struct zk_txn *t, struct zk_conn *c,
+    struct creq *q)
+{
+	struct proposal	*p = zk_xcalloc(1, sizeof(*p));
+
+	p->txn = *t;
+	memset(t, 0, sizeof(*t));
+	p->txn.zxid = s->next_zxid++;
+	p->txn.time_ms = zk_now_wall_ms();
+	p->conn = c;
+	p->creq = q;
+	if (q != NULL) {
+		q->kind = CREQ_WRITE;
+		q->prop = p;
+	}
+	if (s->ptail != NULL)
+		s->ptail->next = p;
+	else
+		s->phead = p;
+	s->ptail = p;
+	s->nproposals++;
+	s->out.len = 0;
+	zk_txn_encode(&s->out, &p->txn);
+	zk_logwriter_submit(s->lw, p->txn.zxid, s->out.data, s->out.len,
+	    s->gen);
+	return p;
+}
+
+static void
+fail(struct creq *q, int err)
+{
+	q->kind = CREQ_ERROR;
+	q->err = err;
+}
+
+static int
+check_path(const char *path, int sequential)
+{
+	char	 buf[4096];
+	size_t	 len;
+
+	if (path == NULL)
+		return ZK_EBADARGUMENTS;
+	len = strlen(path);
+	/* A sequential create may end in '/': the suffix completes it. */
+	if (sequential && len + 2 <= sizeof(buf)) {
+		memcpy(buf, path, len);
+		buf[len] = '0';
+		return zk_path_validate(buf, len + 1, NULL);
+	}
+	return zk_path_validate(path, len, NULL);
+}
+
+static void
+new_session(struct zk_server *s, struct zk_conn *c, struct creq *q)
+{
+	struct zk_txn	 t;
+	int32_t		 to = q->req.timeout_ms;
+
+	/*
+	 * ZooKeeper's session ids: the server id in the top byte and the
+	 * start time below it, counting up; unique across restarts.
+	 */
+	if (s->next_session == 0)
+		s->next_session = ((int64_t)s->cfg.myid << 56) |
+		    (((uint64_t)zk_now_wall_ms() << 24) >> 8);
+	if (to < s->cfg.min_session_ms)
+		to = s->cfg.min_session_ms;
+	if (to > s->cfg.max_session_ms)
+		to = s->cfg.max_session_ms;
+	memset(&t, 0, sizeof(t));
+	t.type = ZK_TXN_CREATE_SESSION;
+	t.session_id = ++s->next_session;
+	t.timeout_ms = to;
+	if (getrandom(t.passwd, sizeof(t.passwd), 0) != sizeof(t.passwd))
+		for (size_t i = 0; i < sizeof(t.passwd); i++)
+			t.passwd[i] = (unsigned char)random();
+	c->connecting = 1;
+	propose(s, &t, c, q);
+}
+
+static void
+reconnect(struct zk_server *s, struct zk_conn *c, struct creq *q)
+{
+	struct zk_session	*ss;
+	struct zk_conn		*o;
+	struct zk_reply		 rep;
+
+	ss = zk_sessions_find(s->db.sessions, q->req.session_id);
+	if (ss == NULL || ss->closing ||
+	    memcmp(ss->passwd, q->req.passwd, ZK_PASSWD_LEN) != 0) {
+		fail(q, ZK_ESESSIONEXPIRED);
+		return;
+	}
+	if (q->req.last_zxid > s->db.last_zxid) {
+		/* The client has seen a newer state: it must go elsewhere. */
+		zk_peer_log(s, "client %s: session 0x%llx has seen zxid 0x%llx,"
+		    " ahead of ours 0x%llx; refusing", c->name,
+		    (unsigned long long)ss->id,
+		    (unsigned long long)q->req.last_zxid,
+		    (unsigned long long)s->db.last_zxid);
+		fail(q, ZK_ENOTSERVING);
+		return;
+	}
+	/* A session lives on one connection: the newest one wins. */
+	TAILQ_FOREACH(o, &s->conns, entry)
+		if (o != c && o->session_id == ss->id)
+			zk_conn_close_later(o);
+	c->session_id = ss->id;
+	zk_sessions_touch(s->db.sessions, ss->id, zk_now_mono_ms());
+	memset(&rep, 0, sizeof(rep));
+	rep.xid = q->req.xid;
+	rep.zxid = s->db.last_zxid;
+	rep.session_id = ss->id;
+	rep.timeout_ms = ss->timeout_ms;
+	memcpy(rep.passwd, ss->passwd, ZK_PASSWD_LEN);
+	rep.has_session = 1;
+	zk_conn_send(c, &rep, q->start_us);
+	fail(q, ZK_OK);		/* answered: nothing more to send */
+	q->kind = CREQ_DONE;
+}
+
+void
+zk_pipeline_request(struct zk_conn *c, struct creq *q)
+{
+	struct zk_server	*s = c->peer;
+	struct zk_request	*r = &q->req;
+	struct zk_txn		 t;
+	int			 rc;
+
+	q->kind = CREQ_READ;
+	memset(&t, 0, sizeof(t));
+	switch (r->op) {
+	case ZK_OP_CONNECT:
+		if (r->session_id == 0)
+			new_session(s, c, q);
+		else
+			reconnect(s, c, q);
+		return;
+	case ZK_OP_GETDATA:
+	case ZK_OP_EXISTS:
+	case ZK_OP_GETCHILDREN:
+	case ZK_OP_SYNC:
+		if ((rc = check_path(r->path, 0)) != ZK_OK)
+			fail(q, rc);
+		return;
+	case ZK_OP_CREATE:
+		if ((rc = check_path(r->path,
+		    r->flags & ZK_CREATE_SEQUENTIAL)) != ZK_OK)
+			{ fail(q, rc); return; }
+		if (r->flags & ~(ZK_CREATE_EPHEMERAL | ZK_CREATE_SEQUENTIAL |
+		    ZK_CREATE_PARENTS))
+			{ fail(q, ZK_EBADARGUMENTS); return; }
+		t.type = ZK_TXN_CREATE;
+		t.flags = r->flags;
+		break;
+	case ZK_OP_DELETE:
+		if ((rc = check_path(r->path, 0)) != ZK_OK)
+			{ fail(q, rc); return; }
+		t.type = ZK_TXN_DELETE;
+		break;
+	case ZK_OP_SETDATA:
+		if ((rc = check_path(r->path, 0)) != ZK_OK)
+			{ fail(q, rc); return; }
+		t.type = ZK_TXN_SETDATA;
+		break;
+	case ZK_OP_CLOSE:
+		t.type = ZK_TXN_CLOSE_SESSION;
+		break;
+	default:
+		{ fail(q, ZK_EUNIMPLEMENTED); return; }
+	}
+	if (r->version < -1)
+		{ fail(q, ZK_EBADARGUMENTS); return; }
+	t.session_id = c->session_id;
+	t.version = r->version;
+	t.path = r->path;
+	t.data = r->data;
+	t.data_len = r->data_len;
+	r->path = NULL;
+	r->data = NULL;
+	propose(s, &t, c, q);
+}
+
+void
+zk_pipeline_read(struct zk_conn *c, struct creq *q)
+{
+	struct zk_server	*s = c->peer;
+	struct zk_node		*n = NULL;
+	struct zk_reply		 rep;
+	const char		**names = NULL;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.xid = q->req.xid;
+	rep.zxid = s->db.last_zxid;
+	if (q->req.op != ZK_OP_SYNC &&
+	    (n = zk_tree_find(s->db.tree, q->req.path)) == NULL)
+		rep.err = ZK_ENONODE;
+	else switch (q->req.op) {
+	case ZK_OP_GETDATA:
+		rep.data = (char *)zk_node_data(n, &rep.data_len);
+		rep.has_data = 1;
+		/* FALLTHROUGH */
+	case ZK_OP_EXISTS:
+		rep.stat = *zk_node_stat(n);
+		rep.has_stat = 1;
+		break;
+	case ZK_OP_GETCHILDREN:
+		names = zk_node_children_sorted(n, &rep.nchildren);
+		rep.children = (char **)names;
+		rep.stat = *zk_node_stat(n);
+		rep.has_stat = 1;
+		break;
+	case ZK_OP_SYNC:
+		/* Standalone: everything committed is applied already. */
+		rep.path = q->req.path;
+		break;
+	}
+	zk_conn_send(c, &rep, q->start_us);
+	free(names);
+}
+
+/* Closes every connection bound to a session that has just ended. */
+static void
+drop_session_conns(struct zk_server *s, int64_t id, struct zk_conn *origin)
+{
+	struct zk_conn	*c;
+
+	TAILQ_FOREACH(c, &s->conns, entry)
+		if (c != origin && c->session_id == id && !c->closing) {
+			c->session_id = 0;
+			zk_conn_close_later(c);
+		}
+}
+
+static void
+apply(struct zk_server *s, struct proposal *p)
+{
+	struct zk_result	 res;
+	struct zk_error		 e;
+	struct zk_reply		 rep;
+	struct zk_conn		*c = p->conn;
+	const struct zk_txn	*t = &p->txn;
+
+	memset(&res, 0, sizeof(res));
+	if (zk_db_apply(&s->db, t, zk_now_mono_ms(), &res, &e) != ZK_OK) {
+		zk_peer_log(s, "zxid 0x%llx: cannot apply: %s",
+		    (unsigned long long)t->zxid, e.msg);
+		res.err = ZK_ESYSTEM;
+	}
+	s->since_snap++;
+	if (t->type == ZK_TXN_CLOSE_SESSION)
+		drop_session_conns(s, t->session_id, c);
+	if (p->creq == NULL || c == NULL) {
+		zk_result_close(&res);
+		return;
+	}
+	memset(&rep, 0, sizeof(rep));
+	rep.xid = p->creq->req.xid;
+	rep.zxid = t->zxid;
+	rep.err = res.err;
+	switch (t->type) {
+	case ZK_TXN_CREATE:
+		rep.path = res.path;
+		/* FALLTHROUGH */
+	case ZK_TXN_SETDATA:
+		rep.stat = res.stat;
+		rep.has_stat = res.err == ZK_OK;
+		break;
+	case ZK_TXN_CREATE_SESSION:
+		c->connecting = 0;
+		if (res.err != ZK_OK)
+			break;
+		c->session_id = t->session_id;
+		rep.session_id = t->session_id;
+		rep.timeout_ms = t->timeout_ms;
+		memcpy(rep.passwd, t->passwd, ZK_PASSWD_LEN);
+		rep.has_session = 1;
+		break;
+	}
+	zk_conn_send(c, &rep, p->creq->start_us);
+	zk_result_close(&res);
+	zk_conn_pop(c);
+	if (t->type == ZK_TXN_CLOSE_SESSION) {
+		c->session_id = 0;
+		zk_conn_close_later(c);
+		return;
+	}
+	zk_conn_drain(c);
+}
+
+/* Applies, in zxid order, every proposal at the head that has its quorum. */
+static void
+commit(struct zk_server *s)
+{
+	struct proposal	*p;
+
+	while ((p = s->phead) != NULL && p->acks >= s->quorum) {
+		s->phead = p->next;
+		if (s->phead == NULL)
+			s->ptail = NULL;
+		s->nproposals--;
+		apply(s, p);
+		proposal_free(p);
+	}
+	zk_peer_maybe_snapshot(s);
+}
+
+/* The log could not take proposals from failed on: none of them happened. */
+static void
+fail_from(struct zk_server *s, int64_t failed, int err)
+{
+	struct proposal		**pp = &s->phead, *p;
+	struct zk_session	*ss;
+
+	while ((p = *pp) != NULL) {
+		if (p->txn.zxid < failed) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		s->nproposals--;
+		if (p->txn.type == ZK_TXN_CLOSE_SESSION &&
+		    (ss = zk_sessions_find(s->db.sessions,
+		    p->txn.session_id)) != NULL)
+			ss->closing = 0;	/* expiry will try again */
+		if (p->creq != NULL) {
+			fail(p->creq, err);
+			p->creq->prop = NULL;
+			if (p->txn.type == ZK_TXN_CREATE_SESSION)
+				p->conn->connecting = 0;
+			zk_conn_drain(p->conn);
+		}
+		proposal_free(p);
+	}
+	s->ptail = NULL;
+	for (p = s->phead; p != NULL; p = p->next)
+		s->ptail = p;
+	s->next_zxid = failed;
+	s->gen++;
+}
+
+void
+zk_pipeline_log_done(void *arg, int err, int64_t durable, int64_t failed,
+    const struct zk_error *e)
+{
+	struct zk_server	*s = arg;
+	struct proposal		*p;
+
+	for (p = s->phead; p != NULL && p->txn.zxid <= durable; p = p->next)
+		if (p->acks == 0)
+			p->acks = 1;	/* our own durable copy */
+	if (err != ZK_OK) {
+		zk_peer_log(s, "log write failed at zxid 0x%llx: %s",
+		    (unsigned long long)failed, e != NULL ? e->msg :
+		    zk_error_str(err));
+		fail_from(s, failed, ZK_EIO);
+	}
+	commit(s);
+}
+
+void
+zk_pipeline_expire(struct zk_server *s, int64_t now_ms)
+{
+	struct zk_session	*ss;
+	struct zk_txn		 t;
+	int64_t			 ids[64];
+	size_t			 i, n;
+
+	n = zk_sessions_expired(s->db.sessions, now_ms, ids, 64);
+	for (i = 0; i < n; i++) {
+		if ((ss = zk_sessions_find(s->db.sessions, ids[i])) == NULL)
+			continue;
+		zk_peer_log(s, "session 0x%llx expired after %d ms",
+		    (unsigned long long)ids[i], ss->timeout_ms);
+		ss->closing = 1;
+		memset(&t, 0, sizeof(t));
+		t.type = ZK_TXN_CLOSE_SESSION;
+		t.session_id = ids[i];
+		propose(s, &t, NULL, NULL);
+	}
+}
+
+void
+zk_pipeline_conn_gone(struct zk_conn *c)
+{
+	struct creq	*q;
+
+	for (q = c->qhead; q != NULL; q = q->next)
+		if (q->prop != NULL) {
+			q->prop->creq = NULL;
+			q->prop->conn = NULL;
+		}
+}

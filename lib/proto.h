@@ -1,0 +1,219 @@
+/*
+ * The client protocol: frames and the messages they carry.
+ *
+ * A frame is a 4-byte big-endian length followed by exactly that many bytes
+ * holding one msgpack value. Requests and replies are msgpack arrays whose
+ * last element is a map of named fields, so a message can grow a field
+ * without breaking older readers (unknown keys are ignored):
+ *
+ *   request  [xid, op, {fields}]
+ *   reply    [xid, zxid, err, {fields}]
+ *   event    [-1, zxid, 0, {"t": event type, "p": path}]    (watches)
+ *
+ * Field keys (short, since every message carries them):
+ *   "p" path (str)        "d" data (bin)          "v" version (int, -1 any)
+ *   "f" create flags      "w" set a watch (bool)  "s" stat (array of 11 ints)
+ *   "c" children (array of str)
+ *   connect: "sid" session id, "to" timeout ms, "pw" password (bin 16),
+ *            "lz" last zxid the client has seen
+ *   status:  a map of readable keys (see share/doc/protocol.md)
+ * The whole protocol is written down in share/doc/protocol.md.
+ *
+ * Invariants:
+ *  (1) Decoding never trusts the input: every type and length is checked and
+ *      a bad message is ZK_EMARSHALLING (or ZK_ETOOBIG / ZK_EUNIMPLEMENTED),
+ *      never a crash or an out-of-bounds read.
+ *  (2) Decoded strings are NUL-terminated copies owned by the struct; a path
+ *      or name holding a NUL byte is rejected.
+ */
+#ifndef ZK_PROTO_H
+#define ZK_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "util.h"
+
+#define ZK_FRAME_HDR		4
+#define ZK_MAX_DATA_DEFAULT	(1024 * 1024)	/* bytes of znode data */
+#define ZK_FRAME_OVERHEAD	(64 * 1024)	/* room for path and fields */
+#define ZK_PASSWD_LEN		16
+
+/* Operation codes: ZooKeeper's OpCode numbers where it has one. */
+enum zk_op {
+	ZK_OP_CREATE		= 1,
+	ZK_OP_DELETE		= 2,
+	ZK_OP_EXISTS		= 3,
+	ZK_OP_GETDATA		= 4,
+	ZK_OP_SETDATA		= 5,
+	ZK_OP_SYNC		= 9,
+	ZK_OP_PING		= 11,
+	ZK_OP_GETCHILDREN	= 12,	/* ZooKeeper's getChildren2: with stat */
+	ZK_OP_CONNECT		= -10,	/* createSession / reconnect */
+	ZK_OP_CLOSE		= -11,	/* closeSession */
+	ZK_OP_STATUS		= 200,	/* server figures; needs no session */
+};
+
+/* Special xids. */
+#define ZK_XID_EVENT	(-1)
+#define ZK_XID_PING	(-2)
+
+/* Create flags ("f"). */
+#define ZK_CREATE_EPHEMERAL	0x1
+#define ZK_CREATE_SEQUENTIAL	0x2
+#define ZK_CREATE_PARENTS	0x4	/* create missing parents, persistent */
+
+/* Watch event types, ZooKeeper's EventType numbers. */
+enum zk_event_type {
+	ZK_EVENT_CREATED	= 1,
+	ZK_EVENT_DELETED	= 2,
+	ZK_EVENT_CHANGED	= 3,
+	ZK_EVENT_CHILDREN	= 4,
+};
+
+/* ZooKeeper's Stat, field for field. Times are wall-clock milliseconds. */
+struct zk_stat {
+	int64_t	 czxid;			/* zxid of the create */
+	int64_t	 mzxid;			/* zxid of the last data change */
+	int64_t	 pzxid;			/* zxid of the last child list change */
+	int64_t	 ctime;			/* create time, ms since the epoch */
+	int64_t	 mtime;			/* last data change, ms */
+	int32_t	 version;		/* data changes */
+	int32_t	 cversion;		/* child list changes */
+	int32_t	 aversion;		/* ACL changes (always 0 here) */
+	int64_t	 ephemeral_owner;	/* session id, or 0 */
+	int32_t	 data_length;		/* bytes of data */
+	int32_t	 num_children;		/* children */
+};
+
+/*
+ * A request as decoded (server) or to be encoded (client). Fields an op
+ * does not use are zero / NULL. After decoding, path and data are owned
+ * copies freed by zk_request_close(); for encoding they are borrowed.
+ */
+struct zk_request {
+	int64_t		 xid;		/* client's request id; ZK_XID_PING */
+	int		 op;		/* enum zk_op */
+	char		*path;		/* NUL-terminated, or NULL */
+	char		*data;		/* data, or NULL */
+	size_t		 data_len;	/* bytes of data */
+	int		 has_data;	/* "d" was present */
+	int32_t		 version;	/* expected version, -1 any */
+	int		 flags;		/* ZK_CREATE_* */
+	int		 watch;		/* leave a watch */
+	int64_t		 session_id;	/* connect: 0 for a new session */
+	int32_t		 timeout_ms;	/* connect: requested timeout */
+	int64_t		 last_zxid;	/* connect: last zxid seen */
+	unsigned char	 passwd[ZK_PASSWD_LEN];	/* connect */
+};
+
+/*
+ * A reply as decoded (client) or to be encoded (server). After decoding,
+ * every pointer is an owned copy freed by zk_reply_close(); for encoding
+ * they are borrowed.
+ */
+struct zk_reply {
+	int64_t		 xid;		/* the request's xid, ZK_XID_EVENT, ZK_XID_PING */
+	int64_t		 zxid;		/* server's last applied zxid */
+	int		 err;		/* ZK_OK or an enum zk_code */
+	char		*path;		/* create: the created path; event: path */
+	char		*data;		/* getData */
+	size_t		 data_len;
+	int		 has_data;
+	struct zk_stat	 stat;
+	int		 has_stat;
+	char		**children;	/* getChildren: names (not full paths) */
+	size_t		 nchildren;
+	int		 event_type;	/* event: enum zk_event_type */
+	int64_t		 session_id;	/* connect */
+	int32_t		 timeout_ms;	/* connect: negotiated */
+	unsigned char	 passwd[ZK_PASSWD_LEN];	/* connect */
+	int		 has_session;	/* connect fields present */
+	char		*status_json;	/* status: the figures as one JSON object */
+};
+
+/*
+ * Frame header check: reads the 4-byte length at hdr. ZK_OK and *len set
+ * when 0 < length <= max_frame; else ZK_ETOOBIG or ZK_EMARSHALLING.
+ */
+int		 zk_frame_check(const void *hdr, size_t max_frame, uint32_t *len,
+		    struct zk_error *e);
+
+/* Appends one whole frame (header and message) to out. */
+void		 zk_proto_encode_request(struct zk_buf *out,
+		    const struct zk_request *req);
+void		 zk_proto_encode_reply(struct zk_buf *out,
+		    const struct zk_reply *rep);
+
+/*
+ * Decodes one frame's payload (without the 4-byte header). Data longer
+ * than max_data is ZK_ETOOBIG. On error the struct holds nothing to free.
+ */
+int		 zk_proto_decode_request(const char *buf, size_t len,
+		    size_t max_data, struct zk_request *req, struct zk_error *e);
+int		 zk_proto_decode_reply(const char *buf, size_t len,
+		    struct zk_reply *rep, struct zk_error *e);
+
+void		 zk_request_close(struct zk_request *req);
+void		 zk_reply_close(struct zk_reply *rep);
+
+/* "create", "getData", ...; "unknown" for others. */
+const char	*zk_op_name(int op);
+
+/*
+ * The codec's building blocks, shared with txn.c, which carries the same
+ * named fields. The msgpack types are those of <msgpack.h>; they are only
+ * named here, so that including proto.h does not pull msgpack in.
+ */
+struct msgpack_object;
+struct msgpack_packer;
+struct msgpack_unpacked;
+
+/* Named fields as bits: which a message carries and which it must. */
+#define ZK_FIELD_PATH		0x001	/* "p" */
+#define ZK_FIELD_DATA		0x002	/* "d" */
+#define ZK_FIELD_VERSION	0x004	/* "v" */
+#define ZK_FIELD_FLAGS		0x008	/* "f" */
+#define ZK_FIELD_WATCH		0x010	/* "w" */
+#define ZK_FIELD_SESSION	0x020	/* "sid" */
+#define ZK_FIELD_TIMEOUT	0x040	/* "to" */
+#define ZK_FIELD_PASSWD		0x080	/* "pw" */
+#define ZK_FIELD_LAST_ZXID	0x100	/* "lz" */
+
+/*
+ * Packs a map of the fields in mask, taken from req (borrowed); "p" only
+ * when req->path is not NULL, "d" as bin (data may be NULL when data_len
+ * is 0).
+ */
+void		 zk_proto_pack_fields(struct msgpack_packer *pk, unsigned mask,
+		    const struct zk_request *req);
+
+/*
+ * Checks that buf holds exactly one well-formed msgpack value, nested at
+ * most 16 deep and made of at most max_values values, then unpacks it
+ * into u, which the caller has initialised and destroys whatever the
+ * outcome. what names the message in errors ("request").
+ */
+int		 zk_proto_unpack(struct msgpack_unpacked *u, const char *buf,
+		    size_t len, size_t max_values, const char *what,
+		    struct zk_error *e);
+
+/* An integer in [min, max]; else ZK_EMARSHALLING naming what. */
+int		 zk_proto_int(const struct msgpack_object *o, int64_t min,
+		    int64_t max, const char *what, int64_t *v,
+		    struct zk_error *e);
+
+/*
+ * Reads the fields in mask from map into req: version is -1 unless "v"
+ * is there; keys outside mask are skipped; a field in required that is
+ * missing, or any field twice, is ZK_EMARSHALLING; data over max_data is
+ * ZK_ETOOBIG. what names the message ("getData request"). On error req
+ * may own copies already: zk_request_close() frees them.
+ */
+int		 zk_proto_decode_fields(const struct msgpack_object *map,
+		    unsigned mask, unsigned required, size_t max_data,
+		    const char *what, struct zk_request *req,
+		    struct zk_error *e);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * fsync-probe: the disk's own latency for what zk does per write: append
+ * SIZE bytes to a preallocated file and fdatasync, COUNT times; prints
+ * p50 and p99 in microseconds. The yardstick for zk's one-at-a-time write
+ * latency (share/doc/bench.md).
+ *
+ *   fsync-probe DIR [SIZE [COUNT]]
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double
+now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char *argv[])
+{
+	char	 path[4096], buf[65536];
+	size_t	 size = argc > 2 ? (size_t)atol(argv[2]) : 120;
+	int	 count = argc > 3 ? atoi(argv[3]) : 2000, fd, i;
+	double	*lat, t;
+
+	if (argc < 2 || size == 0 || size > sizeof(buf) || count < 10) {
+		fprintf(stderr, "usage: fsync-probe DIR [SIZE [COUNT]]\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/fsync-probe.%d", argv[1], getpid());
+	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    posix_fallocate(fd, 0, (off_t)size * count) != 0) {
+		perror(path);
+		return 1;
+	}
+	memset(buf, 'x', size);
+	lat = calloc((size_t)count, sizeof(*lat));
+	for (i = 0; i < count; i++) {
+		t = now_us();
+		if (pwrite(fd, buf, size, (off_t)size * i) != (ssize_t)size ||
+		    fdatasync(fd) != 0) {
+			perror(path);
+			return 1;
+		}
+		lat[i] = now_us() - t;
+	}
+	close(fd);
+	unlink(path);
+	qsort(lat, (size_t)count, sizeof(*lat), cmp);
+	printf("fdatasync size=%zu count=%d p50_us=%.0f p99_us=%.0f\n", size,
+	    count, lat[count / 2], lat[count * 99 / 100]);
+	free(lat);
+	return 0;
+}
