@@ -33,6 +33,14 @@ zk_teardown() {
 		for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
 		kill -KILL "$pid" 2>/dev/null || true
 	done <"$ZK_TMP/pids"
+	# A sanitizer build (make check-asan) reports into the peers' logs:
+	# any report there fails the test that ran the peer.
+	if grep -l 'AddressSanitizer\|LeakSanitizer\|runtime error:' \
+	    "$ZK_TMP"/*/log 2>/dev/null; then
+		grep -h -A20 'Sanitizer\|runtime error:' "$ZK_TMP"/*/log | head -60
+		rm -rf "$ZK_TMP"
+		return 1
+	fi
 	rm -rf "$ZK_TMP"
 }
 

@@ -10,18 +10,19 @@ setup() { zk_setup; }
 teardown() { zk_teardown; }
 
 # two_epochs: a data directory ($D) with one log per run of the peer:
-# six client sessions, known creates, setDatas and a delete.
+# six client sessions, known creates, setDatas and a delete. The peer is
+# killed, not stopped, so no shutdown snapshot joins snapshot.0.
 two_epochs() {
 	start_peer a
 	zk-set /a hello
 	zk-set /a 'world two'
 	zk-set /t $'tab\there\nnl'
 	printf '\xff\xfe' | zk-set /bin
-	stop_peer a
+	stop_peer a KILL
 	start_peer a
 	zk-set /b bye
 	zk-rm /a
-	stop_peer a
+	stop_peer a KILL
 	D=$(peer_dir a)/data
 	L1=$D/log.0000000100000001
 	L2=$D/log.0000000200000001

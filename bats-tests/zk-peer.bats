@@ -79,7 +79,11 @@ teardown() { zk_teardown; }
 	wait "$(cat "$(peer_dir a)/pid")" || rc=$?
 	[ "${rc:-0}" -eq 0 ]
 	grep -q 'shutting down' "$(peer_dir a)/log"
+	# What was applied is in a snapshot: the restart replays nothing.
+	zxid=$(zk-log -o json dump "$(peer_dir a)/data" | tail -n 1 | jq .zxid)
+	[ -f "$(peer_dir a)/data/snapshot.$(printf %016x "$zxid")" ]
 	start_peer a
+	grep -q "snapshot 0x$(printf %x "$zxid"), 0 txns replayed" "$(peer_dir a)/log"
 	run zk-get /k
 	assert_success
 	assert_output v1
@@ -113,4 +117,82 @@ teardown() { zk_teardown; }
 	grep -q 'too many connections' "$(peer_dir a)/log"
 	exec 5>&- 6>&-
 	wait_for zk-get /zookeeper
+}
+
+# Raw protocol helpers: frames built by hand, as a misbehaving client would.
+# open_raw PORT: fd 7 is a connection with a session (connect answered).
+open_raw() {
+	exec 7<>"/dev/tcp/127.0.0.1/$1"
+	printf '\x00\x00\x00\x04\x93\x00\xf6\x80' >&7	# [0, connect, {}]
+	read_frame
+}
+
+# read_frame: reads one whole reply frame from fd 7, prints its body as hex.
+read_frame() {
+	local hex len
+	hex=$(dd bs=1 count=4 <&7 2>/dev/null | od -An -tx1 | tr -d ' \n')
+	[ ${#hex} -eq 8 ] || return 1
+	len=$((16#$hex))
+	dd bs=1 count="$len" <&7 2>/dev/null | od -An -v -tx1 | tr -d ' \n'
+}
+
+rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+@test "requests pipelined after closeSession are refused and the connection ends" {
+	start_peer a
+	open_raw "$PORT_a"
+	# [1, closeSession, {}], [2, getData, {"p": "/"}], [3, create, {"p": "/x", "d": ""}]
+	printf '\x00\x00\x00\x04\x93\x01\xf5\x80\x00\x00\x00\x08\x93\x02\x04\x81\xa1p\xa1/\x00\x00\x00\x0d\x93\x03\x01\x82\xa1p\xa2/x\xa1d\xc4\x00' >&7
+	run read_frame		# the close is answered: [1, zxid, 0, {}]
+	assert_output --regexp '^9401.*0080$'
+	run read_frame		# then the connection ends
+	assert_failure
+	exec 7>&-
+	run zk-stat /x
+	assert_failure 1
+	kill -0 "$(cat "$(peer_dir a)/pid")"
+}
+
+@test "a client that stops reading cannot make the server buffer its replies without bound" {
+	start_peer a
+	head -c 1000000 /dev/zero | tr '\0' x | zk-set /big
+	open_raw "$PORT_a"
+	# A write, then 100 reads of 1 MB that queue behind it, never read by us.
+	frames='\x00\x00\x00\x0d\x93\x01\x01\x82\xa1p\xa2/w\xa1d\xc4\x00'
+	for i in $(seq 2 101); do
+		frames="$frames\\x00\\x00\\x00\\x0b\\x93\\x$(printf %02x "$i")\\x04\\x81\\xa1p\\xa4/big"
+	done
+	printf "$frames" >&7
+	status_proposals() { [ "$(zk-peer status -o json | jq .proposals)" -eq 0 ]; }
+	wait_for status_proposals
+	pid=$(cat "$(peer_dir a)/pid")
+	[ "$(rss_kb "$pid")" -lt 60000 ]
+	# Most reads are not answered yet: the server waits for us to read.
+	[ "$(zk-peer status -o json | jq .requests)" -lt 60 ]
+	# Reading catches up: every reply arrives, in order.
+	read_frame | grep -q '^9401'
+	for i in $(seq 2 101); do read_frame >"$ZK_TMP/f"; done
+	[ "$(head -c 4 "$ZK_TMP/f")" = 9465 ]	# xid 101 = 0x65, last
+	exec 7>&-
+	[ "$(rss_kb "$pid")" -lt 60000 ]
+}
+
+@test "a connection that never asks for a session is closed after initLimit ticks" {
+	start_peer a initLimit=2
+	exec 7<>"/dev/tcp/127.0.0.1/$PORT_a"
+	wait_for grep -q 'no session after 400 ms' "$(peer_dir a)/log"
+	run timeout 2 cat <&7
+	assert_success
+	assert_output ''
+	exec 7>&-
+}
+
+@test "server ids above 127 make valid session ids (ephemeral owner's top byte)" {
+	mkdir -p "$ZK_TMP/a/data"
+	echo 200 >"$ZK_TMP/a/data/myid"
+	start_peer a
+	zk-set -e /eph x -- sh -c 'zk-stat /eph >"$ZK_TMP/stat"'
+	grep -Eq '^ephemeralOwner 0xc8[0-9a-f]{14}$' "$ZK_TMP/stat"
+	run zk-peer status -o json
+	[ "$(echo "$output" | jq .server_id)" -eq 200 ]
 }

@@ -5,10 +5,14 @@
  *
  * Invariants (peer.h (2), (3)):
  *  (1) Replies leave in request order: only the head of the queue is ever
- *      answered, and a write at the head blocks everything behind it.
+ *      sent; a write answered early waits, encoded, for its turn, and a
+ *      write not yet applied blocks everything behind it.
  *  (2) A connection with cfg.max_outstanding queued requests, or with more
  *      than OUT_HIGH bytes of replies its client has not read, stops
- *      reading until it has drained.
+ *      reading and answering until it has drained: memory per connection
+ *      is bounded by what its client reads.
+ *  (4) A closing connection answers nothing more: its queue is freed and
+ *      its proposals forget it at once.
  *  (3) A frame that breaks the protocol gets one error reply (xid 0) and
  *      the connection is closed: the rest of its stream cannot be trusted.
  */
@@ -90,6 +94,7 @@ zk_conn_accept(struct zk_server *s, evutil_socket_t fd,
 	}
 	c = zk_xcalloc(1, sizeof(*c));
 	c->peer = s;
+	c->accepted_ms = zk_now_mono_ms();
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -107,20 +112,31 @@ static void
 creq_free(struct creq *q)
 {
 	zk_request_close(&q->req);
+	zk_buf_close(&q->reply);
 	free(q);
 }
 
-void
-zk_conn_free(struct zk_conn *c)
+/* Invariant (4): nothing more will be answered on c. */
+static void
+forget_queue(struct zk_conn *c)
 {
-	struct zk_server	*s = c->peer;
-	struct creq		*q, *next;
+	struct creq	*q, *next;
 
 	zk_pipeline_conn_gone(c);
 	for (q = c->qhead; q != NULL; q = next) {
 		next = q->next;
 		creq_free(q);
 	}
+	c->qhead = c->qtail = NULL;
+	c->nq = 0;
+}
+
+void
+zk_conn_free(struct zk_conn *c)
+{
+	struct zk_server	*s = c->peer;
+
+	forget_queue(c);
 	TAILQ_REMOVE(&s->conns, c, entry);
 	if (s->nconns-- >= (size_t)s->cfg.max_connections)
 		evconnlistener_enable(s->listener);
@@ -136,20 +152,17 @@ zk_conn_close_later(struct zk_conn *c)
 	 * callback frees it once the output is flushed (now, if it is).
 	 */
 	c->closing = 1;
+	forget_queue(c);
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_trigger(c->bev, EV_WRITE, BEV_TRIG_IGNORE_WATERMARKS |
 	    BEV_TRIG_DEFER_CALLBACKS);
 }
 
-void
-zk_conn_send(struct zk_conn *c, const struct zk_reply *rep, int64_t start_us)
+static void
+latency(struct zk_server *s, int64_t start_us)
 {
-	struct zk_server	*s = c->peer;
-	int64_t			 us;
+	int64_t	 us;
 
-	s->out.len = 0;
-	zk_proto_encode_reply(&s->out, rep);
-	bufferevent_write(c->bev, s->out.data, s->out.len);
 	if (start_us <= 0)
 		return;
 	us = zk_now_mono_us() - start_us;
@@ -159,6 +172,24 @@ zk_conn_send(struct zk_conn *c, const struct zk_reply *rep, int64_t start_us)
 		s->lat_max = us;
 	s->lat_sum += us;
 	s->lat_n++;
+}
+
+void
+zk_conn_send(struct zk_conn *c, const struct zk_reply *rep, int64_t start_us)
+{
+	struct zk_server	*s = c->peer;
+
+	s->out.len = 0;
+	zk_proto_encode_reply(&s->out, rep);
+	bufferevent_write(c->bev, s->out.data, s->out.len);
+	latency(s, start_us);
+}
+
+static void
+send_encoded(struct zk_conn *c, struct creq *q)
+{
+	bufferevent_write(c->bev, q->reply.data, q->reply.len);
+	latency(c->peer, q->start_us);
 }
 
 static void
@@ -182,12 +213,25 @@ reject(struct zk_conn *c, const struct zk_error *e)
 	zk_conn_close_later(c);
 }
 
+static size_t
+unread(struct zk_conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+static void
+pause_reading(struct zk_conn *c)
+{
+	c->paused = 1;
+	bufferevent_disable(c->bev, EV_READ);
+}
+
 static void
 resume(struct zk_conn *c)
 {
 	if (!c->paused || c->closing ||
 	    c->nq > (size_t)c->peer->cfg.max_outstanding / 2 ||
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) > OUT_HIGH)
+	    unread(c) > OUT_HIGH)
 		return;
 	c->paused = 0;
 	bufferevent_enable(c->bev, EV_READ);
@@ -196,33 +240,8 @@ resume(struct zk_conn *c)
 	    BEV_TRIG_DEFER_CALLBACKS);
 }
 
-/* Answers what stands at the head of the queue, up to the first pending write. */
-void
-zk_conn_drain(struct zk_conn *c)
-{
-	struct creq	*q;
-
-	while ((q = c->qhead) != NULL && !c->closing) {
-		if (q->kind == CREQ_WRITE)
-			break;
-		if (q->kind == CREQ_READ)
-			zk_pipeline_read(c, q);
-		else if (q->kind == CREQ_ERROR)
-			send_error(c, q->req.xid, q->err, q->start_us);
-		/* A refused connect ends the connection: there is no session. */
-		if (q->req.op == ZK_OP_CONNECT && c->session_id == 0) {
-			zk_conn_pop(c);
-			zk_conn_close_later(c);
-			return;
-		}
-		zk_conn_pop(c);
-	}
-	resume(c);
-}
-
-/* Removes the head, a write its proposal has just answered. */
-void
-zk_conn_pop(struct zk_conn *c)
+static void
+pop(struct zk_conn *c)
 {
 	struct creq	*q = c->qhead;
 
@@ -231,6 +250,52 @@ zk_conn_pop(struct zk_conn *c)
 		c->qtail = NULL;
 	c->nq--;
 	creq_free(q);
+}
+
+/*
+ * Answers what stands at the head of the queue, up to the first write not
+ * yet applied, while the client keeps up with reading (invariant (2)).
+ */
+void
+zk_conn_drain(struct zk_conn *c)
+{
+	struct creq	*q;
+
+	while ((q = c->qhead) != NULL && !c->closing) {
+		if (q->kind == CREQ_WRITE)
+			break;
+		if (unread(c) > OUT_HIGH) {
+			pause_reading(c);
+			return;		/* conn_write drains again */
+		}
+		if (q->kind == CREQ_READ)
+			zk_pipeline_read(c, q);
+		else if (q->kind == CREQ_ERROR)
+			send_error(c, q->req.xid, q->err, q->start_us);
+		else if (q->kind == CREQ_REPLY)
+			send_encoded(c, q);
+		/* A refused connect ends the connection: there is no session. */
+		if (q->req.op == ZK_OP_CONNECT && c->session_id == 0) {
+			zk_conn_close_later(c);
+			return;
+		}
+		/* After closeSession is answered the connection ends. */
+		if (q->req.op == ZK_OP_CLOSE && q->kind == CREQ_REPLY) {
+			zk_conn_close_later(c);
+			return;
+		}
+		pop(c);
+	}
+	resume(c);
+}
+
+void
+zk_conn_answer(struct zk_conn *c, struct creq *q, const struct zk_reply *rep)
+{
+	q->kind = CREQ_REPLY;
+	q->prop = NULL;
+	zk_proto_encode_reply(&q->reply, rep);
+	zk_conn_drain(c);
 }
 
 static void
@@ -294,10 +359,8 @@ handle(struct zk_conn *c, struct creq *q)
 	if (c->closing)
 		return;
 	zk_conn_drain(c);
-	if (c->nq >= (size_t)s->cfg.max_outstanding) {
-		c->paused = 1;
-		bufferevent_disable(c->bev, EV_READ);
-	}
+	if (!c->closing && c->nq >= (size_t)s->cfg.max_outstanding)
+		pause_reading(c);
 }
 
 static void
@@ -337,11 +400,8 @@ conn_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		handle(c, q);
-		if (evbuffer_get_length(bufferevent_get_output(bev)) >
-		    OUT_HIGH && !c->closing) {
-			c->paused = 1;
-			bufferevent_disable(bev, EV_READ);
-		}
+		if (!c->closing && unread(c) > OUT_HIGH)
+			pause_reading(c);
 	}
 }
 
@@ -354,7 +414,21 @@ conn_write(struct bufferevent *bev, void *arg)
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 			zk_conn_free(c);
 	} else
-		resume(c);
+		zk_conn_drain(c);	/* answers what waited, then resumes */
+}
+
+void
+zk_conn_reap_idle(struct zk_server *s, int64_t now_ms, int64_t limit_ms)
+{
+	struct zk_conn	*c;
+
+	TAILQ_FOREACH(c, &s->conns, entry)
+		if (c->session_id == 0 && !c->connecting && !c->closing &&
+		    now_ms - c->accepted_ms > limit_ms) {
+			zk_peer_log(s, "client %s: no session after %lld ms; "
+			    "closing", c->name, (long long)limit_ms);
+			zk_conn_close_later(c);
+		}
 }
 
 static void

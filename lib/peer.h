@@ -15,8 +15,9 @@
  *      a quorum (the leader's own durable copy counts) acknowledged them.
  *  (2) A connection answers its requests in arrival order: a read waits
  *      behind the same connection's earlier writes (FIFO client order).
- *  (3) A connection holds at most cfg.max_outstanding requests; beyond
- *      that it stops reading (back-pressure) until half have drained.
+ *  (3) A connection holds at most cfg.max_outstanding requests, and at
+ *      most OUT_HIGH bytes of unread replies (plus one reply); beyond that
+ *      it stops reading and answering until its client catches up.
  */
 #ifndef ZK_PEER_H
 #define ZK_PEER_H
@@ -44,6 +45,7 @@ enum creq_kind {
 	CREQ_READ,	/* answered from the tree when it reaches the head */
 	CREQ_WRITE,	/* answered when its proposal is applied */
 	CREQ_ERROR,	/* answered with err when it reaches the head */
+	CREQ_REPLY,	/* its reply is encoded in reply, sent at the head */
 	CREQ_DONE,	/* answered already; only holds its place */
 };
 
@@ -53,6 +55,7 @@ struct creq {
 	struct zk_request	 req;		/* owned */
 	int			 err;		/* CREQ_ERROR */
 	struct proposal		*prop;		/* CREQ_WRITE until applied */
+	struct zk_buf		 reply;		/* CREQ_REPLY: the encoded frame */
 	int64_t			 start_us;	/* arrival, for latency */
 };
 
@@ -77,6 +80,8 @@ struct zk_conn {
 	size_t			 nq;
 	int			 paused;	/* reading stopped (3) */
 	int			 closing;	/* close once output is flushed */
+	int			 closed_session; /* closeSession sent: no more requests */
+	int64_t			 accepted_ms;	/* monotonic, for idle handshakes */
 };
 TAILQ_HEAD(zk_conns, zk_conn);
 
@@ -104,6 +109,7 @@ struct zk_server {
 	uint64_t		 lat_n;		/* latency figures, µs */
 	int64_t			 lat_min, lat_max, lat_sum;
 	int			 exit_code;
+	int			 stopping;	/* shutting down: no new snapshots */
 };
 
 /* server.c */
@@ -117,10 +123,14 @@ void	 zk_conn_accept(struct zk_server *s, evutil_socket_t fd,
 	    const struct sockaddr *sa, int salen);
 void	 zk_conn_free(struct zk_conn *c);
 void	 zk_conn_drain(struct zk_conn *c);
-/* Removes the head of the queue: a write that was just answered. */
-void	 zk_conn_pop(struct zk_conn *c);
 void	 zk_conn_send(struct zk_conn *c, const struct zk_reply *rep,
 	    int64_t start_us);
+/* Answers q (anywhere in the queue) with rep; sent in queue order. */
+void	 zk_conn_answer(struct zk_conn *c, struct creq *q,
+	    const struct zk_reply *rep);
+/* Closes connections still without a session after limit_ms. */
+void	 zk_conn_reap_idle(struct zk_server *s, int64_t now_ms,
+	    int64_t limit_ms);
 /* Closes after what is queued for output is sent. */
 void	 zk_conn_close_later(struct zk_conn *c);
 

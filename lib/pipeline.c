@@ -100,8 +100,8 @@ new_session(struct zk_server *s, struct zk_conn *c, struct creq *q)
 	 * start time below it, counting up; unique across restarts.
 	 */
 	if (s->next_session == 0)
-		s->next_session = ((int64_t)s->cfg.myid << 56) |
-		    (((uint64_t)zk_now_wall_ms() << 24) >> 8);
+		s->next_session = (int64_t)(((uint64_t)s->cfg.myid << 56) |
+		    (((uint64_t)zk_now_wall_ms() << 24) >> 8));
 	if (to < s->cfg.min_session_ms)
 		to = s->cfg.min_session_ms;
 	if (to > s->cfg.max_session_ms)
@@ -163,11 +163,19 @@ zk_pipeline_request(struct zk_conn *c, struct creq *q)
 {
 	struct zk_server	*s = c->peer;
 	struct zk_request	*r = &q->req;
+	struct zk_session	*ss;
 	struct zk_txn		 t;
 	int			 rc;
 
 	q->kind = CREQ_READ;
 	memset(&t, 0, sizeof(t));
+	/* After closeSession, or once expiry has begun, the session is over. */
+	if (r->op != ZK_OP_CONNECT && (c->closed_session ||
+	    ((ss = zk_sessions_find(s->db.sessions, c->session_id)) != NULL &&
+	    ss->closing))) {
+		fail(q, ZK_ESESSIONEXPIRED);
+		return;
+	}
 	switch (r->op) {
 	case ZK_OP_CONNECT:
 		if (r->session_id == 0)
@@ -204,6 +212,10 @@ zk_pipeline_request(struct zk_conn *c, struct creq *q)
 		break;
 	case ZK_OP_CLOSE:
 		t.type = ZK_TXN_CLOSE_SESSION;
+		if ((ss = zk_sessions_find(s->db.sessions,
+		    c->session_id)) != NULL)
+			ss->closing = 1;	/* no reconnect, no expiry twice */
+		c->closed_session = 1;
 		break;
 	default:
 		{ fail(q, ZK_EUNIMPLEMENTED); return; }
@@ -316,15 +328,10 @@ apply(struct zk_server *s, struct proposal *p)
 		rep.has_session = 1;
 		break;
 	}
-	zk_conn_send(c, &rep, p->creq->start_us);
+	if (t->type == ZK_TXN_CLOSE_SESSION)
+		c->session_id = 0;	/* the drain closes c after the reply */
+	zk_conn_answer(c, p->creq, &rep);
 	zk_result_close(&res);
-	zk_conn_pop(c);
-	if (t->type == ZK_TXN_CLOSE_SESSION) {
-		c->session_id = 0;
-		zk_conn_close_later(c);
-		return;
-	}
-	zk_conn_drain(c);
 }
 
 /* Applies, in zxid order, every proposal at the head that has its quorum. */

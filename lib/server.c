@@ -83,7 +83,8 @@ zk_peer_maybe_snapshot(struct zk_server *s)
 	struct zk_error	 e;
 	pid_t		 pid;
 
-	if (s->since_snap < s->cfg.snap_count || s->snap_pid != 0)
+	if (s->since_snap < s->cfg.snap_count || s->snap_pid != 0 ||
+	    s->stopping)
 		return;
 	/* Txns proposed from here on go to a new log file (invariant (2)). */
 	zk_logwriter_roll(s->lw);
@@ -145,9 +146,22 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
+	struct zk_server	*s = arg;
+	struct zk_conn		*c;
+	int64_t			 now = zk_now_mono_ms();
+
 	(void)fd;
 	(void)what;
-	zk_pipeline_expire(arg, zk_now_mono_ms());
+	/*
+	 * A connection paused by back-pressure cannot read its client's
+	 * pings; the connection itself is the proof of life.
+	 */
+	TAILQ_FOREACH(c, &s->conns, entry)
+		if (c->paused && c->session_id != 0)
+			zk_sessions_touch(s->db.sessions, c->session_id, now);
+	zk_pipeline_expire(s, now);
+	/* As ZooKeeper, a connection gets initLimit ticks to make a session. */
+	zk_conn_reap_idle(s, now, (int64_t)s->cfg.init_limit * s->cfg.tick_ms);
 }
 
 static void
@@ -263,8 +277,16 @@ zk_server_new(const struct zk_config *cfg, zk_log_fn log,
 		return rc;
 	if ((tl = zk_txnlog_open(cfg->data_log_dir, cfg->prealloc, e)) == NULL)
 		return e->code;
-	s->base = event_base_new();
+	if ((s->base = event_base_new()) == NULL) {
+		zk_txnlog_close(tl);
+		return zk_error_set(e, ZK_ESYSTEM, "cannot make an event loop");
+	}
 	s->lw = zk_logwriter_new(s->base, tl, zk_pipeline_log_done, s);
+	if (s->lw == NULL) {
+		zk_txnlog_close(tl);
+		return zk_error_set(e, ZK_ESYSTEM,
+		    "cannot start the log writer thread");
+	}
 	if ((rc = listen_clients(s, e)) != ZK_OK)
 		return rc;
 	s->ev_term = evsignal_new(s->base, SIGTERM, on_stop, s);
@@ -298,6 +320,7 @@ zk_server_free(struct zk_server *s)
 {
 	struct zk_conn	*c;
 	struct proposal	*p;
+	struct zk_error	 e;
 	int		 status;
 
 	if (s == NULL)
@@ -307,15 +330,29 @@ zk_server_free(struct zk_server *s)
 	if (s->listener != NULL)
 		evconnlistener_free(s->listener);
 	/* Invariant (3): the writer drains its queue before it stops. */
+	s->stopping = 1;
 	if (s->lw != NULL)
 		zk_logwriter_free(s->lw);
+	if (s->snap_pid != 0 && waitpid(s->snap_pid, &status, 0) == s->snap_pid)
+		snapshot_done(s, status);
+	/*
+	 * A snapshot of what is applied makes the next start load one file
+	 * instead of replaying the log since the last snapshot.
+	 */
+	if (s->lw != NULL && s->since_snap > 0) {
+		if (zk_snap_write(&s->db, s->db.last_zxid, s->cfg.data_dir,
+		    &e) != ZK_OK)
+			zk_peer_log(s, "snapshot at shutdown: %s", e.msg);
+		else {
+			s->snap_zxid = s->db.last_zxid;
+			snapshot_done(s, 0);
+		}
+	}
 	while ((p = s->phead) != NULL) {
 		s->phead = p->next;
 		zk_txn_close(&p->txn);
 		free(p);
 	}
-	if (s->snap_pid != 0 && waitpid(s->snap_pid, &status, 0) == s->snap_pid)
-		snapshot_done(s, status);
 	if (s->ev_term != NULL) {
 		event_free(s->ev_term);
 		event_free(s->ev_int);

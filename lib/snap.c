@@ -203,8 +203,14 @@ zk_snap_fork(const struct zk_db *db, int64_t zxid, const char *dir,
 		zk_error_set(e, ZK_ESYSTEM, "fork: %s", strerror(errno));
 		return -1;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		/*
+		 * The child holds no client socket open: a connection the
+		 * parent closes must end now, not when the snapshot is done.
+		 */
+		close_range(3, ~0U, 0);
 		_exit(zk_snap_write(db, zxid, dir, NULL) == ZK_OK ? 0 : 1);
+	}
 	return pid;
 }
 
