@@ -258,3 +258,9 @@ version_of() { zk-stat "$1" | awk '$1 == "version" { print $2 }'; }
 	run zk-set -s "127.0.0.1:$port" -T 1 /x y
 	assert_failure 3
 }
+
+@test "-e with CMD: CMD inherits no socket of the session" {
+	run zk-set -e /fds x -- sh -c 'ls -l /proc/$$/fd/'
+	assert_success
+	refute_output --partial 'socket:'
+}

@@ -517,7 +517,6 @@ zk_cli_parse(struct zk_cli *cli, const struct zk_cli_spec *spec, int argc,
 	zk_buf_init(&cli->out);
 	cli->argv = zk_xcalloc((size_t)argc + 1, sizeof(*cli->argv));
 	std_fds();
-	zk_ops_note_fds();
 	if ((rc = getopt_loop(cli, argc, argv, &want)) != ZK_OK)
 		return rc;
 	/* After "--": a command (after an operand), else more operands. */

@@ -504,8 +504,16 @@ conn_start(struct zk_client *c)
 	bufferevent_enable(bev, EV_READ);
 	/* A synchronous failure has already gone through on_event. */
 	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss,
-	    sslen) < 0 && c->bev == bev)
+	    sslen) < 0 && c->bev == bev) {
 		attempt_failed(c);
+		return;
+	}
+	/*
+	 * A command a tool runs (zk-set -e -- CMD) must not inherit the
+	 * session's socket: it would hold the connection open after us.
+	 */
+	if (c->bev == bev && bufferevent_getfd(bev) >= 0)
+		evutil_make_socket_closeonexec(bufferevent_getfd(bev));
 }
 
 static void

@@ -455,33 +455,6 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Fds 3 .. MAX_FDS-1 open when the tool started; ours are never above. */
-#define MAX_FDS		1024
-static unsigned char	 inherited[MAX_FDS / 8];
-static int		 noted;
-
-void
-zk_ops_note_fds(void)
-{
-	int	 fd;
-
-	for (fd = 3; fd < MAX_FDS; fd++)
-		if (fcntl(fd, F_GETFD) != -1)
-			inherited[fd / 8] |= 1 << (fd % 8);
-	noted = 1;
-}
-
-/* In the child: close what we opened (see zk_ops_note_fds). */
-static void
-close_ours(int keep)
-{
-	int	 fd;
-
-	for (fd = 3; noted && fd < MAX_FDS; fd++)
-		if (fd != keep && !(inherited[fd / 8] & (1 << (fd % 8))))
-			close(fd);
-}
-
 static const int held_signals[] = { SIGINT, SIGTERM, SIGHUP };
 #define NHELD	(sizeof(held_signals) / sizeof(held_signals[0]))
 
@@ -513,7 +486,7 @@ spawn(struct hold *h, char *const argv[], const struct sigaction *saved,
 		sigaction(SIGCHLD, &dfl, NULL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		close_ours(fds[1]);
+		/* Our own descriptors are close-on-exec: CMD gets only its own. */
 		execvp(argv[0], argv);
 		err = errno;
 		(void)!write(fds[1], &err, sizeof(err));

@@ -103,13 +103,6 @@ int		 zk_ops_input_line(struct zk_ops_input *in, struct zk_sync *s,
 		    char **line, size_t *len, struct zk_error *e);
 
 /*
- * Remembers which file descriptors the process inherited; call it before
- * connecting. CMD gets those and none of ours (the client's socket must
- * not outlive us in CMD).
- */
-void		 zk_ops_note_fds(void);
-
-/*
  * Holds the session, invariant (1): with argv (NULL-terminated), runs CMD
  * and waits until it exits, passing on SIGINT, SIGTERM and SIGHUP; without,
  * waits until stdin reaches end of file or one of those signals arrives.

@@ -26,22 +26,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "recover.h"
 #include "snap.h"
 #include "txn.h"
 #include "txnlog.h"
 
-static int
-fsync_dir(const char *dir)
-{
-	int	 fd, rc;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
 
 /* A snapshot.*.tmp is a write that never finished: not a snapshot. */
 static void
@@ -110,7 +100,7 @@ cut_tail(const char *dir, const char *file, uint64_t at,
 
 	note_cut(info, file, at);
 	if (at <= ZK_LOG_HDR) {
-		if (unlink(file) == -1 || fsync_dir(dir) == -1)
+		if (unlink(file) == -1 || zk_fsync_dir(dir) == -1)
 			return zk_error_set(e, ZK_EIO, "%s: removing: %s",
 			    file, strerror(errno));
 		return ZK_OK;
@@ -380,7 +370,7 @@ zk_purge(const char *snap_dir, const char *log_dir, int retain,
 	zk_snap_files_free(snaps, szxid, nsnaps);
 	zk_txnlog_files_free(logs, lfirst, nlogs);
 	if (rc == ZK_OK && *removed > 0 &&
-	    (fsync_dir(snap_dir) == -1 || fsync_dir(log_dir) == -1))
+	    (zk_fsync_dir(snap_dir) == -1 || zk_fsync_dir(log_dir) == -1))
 		rc = zk_error_set(e, ZK_EIO, "%s: %s", snap_dir,
 		    strerror(errno));
 	return rc;
@@ -421,36 +411,9 @@ int
 zk_epoch_write(const char *dir, const char *name, int64_t epoch,
     struct zk_error *e)
 {
-	char		 path[4096], tmp[4200], buf[32];
-	const char	*what = "write";
-	int		 fd, len, err = 0;
+	char	 buf[32];
+	int	 len;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	len = snprintf(buf, sizeof(buf), "%lld\n", (long long)epoch);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1)
-		return zk_error_set(e, ZK_EIO, "%s: %s", tmp, strerror(errno));
-	errno = 0;
-	if (write(fd, buf, (size_t)len) != len)
-		err = errno ? errno : ENOSPC;
-	else if (fsync(fd) == -1) {
-		what = "fsync";
-		err = errno;
-	}
-	close(fd);
-	if (err == 0 && rename(tmp, path) == -1) {
-		what = "rename";
-		err = errno;
-	}
-	if (err == 0 && fsync_dir(dir) == -1) {
-		what = "fsync";
-		err = errno;
-	}
-	if (err != 0) {
-		unlink(tmp);
-		return zk_error_set(e, ZK_EIO, "%s: %s: %s", path, what,
-		    strerror(err));
-	}
-	return ZK_OK;
+	return zk_file_replace(dir, name, buf, (size_t)len, e);
 }

@@ -33,6 +33,7 @@
 
 #include <msgpack.h>
 
+#include "file.h"
 #include "path.h"
 #include "snap.h"
 #include "txnlog.h"
@@ -123,74 +124,20 @@ encode(const struct zk_db *db, int64_t zxid, struct zk_buf *out)
 	zk_buf_append(out, tr + 20, 4);
 }
 
-static int
-fsync_dir(const char *dir)
-{
-	int	 fd, rc;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 zk_snap_write(const struct zk_db *db, int64_t zxid, const char *dir,
     struct zk_error *e)
 {
 	struct zk_buf	 b;
-	char		*tmp, *path;
-	const char	*what = "create";
-	size_t		 done = 0, plen = strlen(dir) + 32;
-	ssize_t		 n;
-	int		 fd, err = 0;
+	char		 name[64];
+	int		 rc;
 
-	path = zk_xmalloc(plen);
-	tmp = zk_xmalloc(plen);
-	snprintf(path, plen, "%s/snapshot.%016" PRIx64, dir, (uint64_t)zxid);
-	snprintf(tmp, plen, "%s/snapshot.%016" PRIx64 ".tmp", dir,
-	    (uint64_t)zxid);
+	snprintf(name, sizeof(name), "snapshot.%016" PRIx64, (uint64_t)zxid);
 	zk_buf_init(&b);
 	encode(db, zxid, &b);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		err = errno;
-		goto out;
-	}
-	what = "write";
-	while (done < b.len) {
-		n = write(fd, b.data + done, b.len - done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n == 0 ? ENOSPC : errno;
-			break;
-		}
-		done += (size_t)n;
-	}
-	if (err == 0 && fsync(fd) == -1) {
-		what = "fsync";
-		err = errno;
-	}
-	close(fd);
-	if (err == 0 && rename(tmp, path) == -1) {
-		what = "rename";
-		err = errno;
-	}
-	if (err == 0 && fsync_dir(dir) == -1) {
-		what = "fsync";
-		err = errno;
-	}
-	if (err != 0)
-		unlink(tmp);
-out:
+	rc = zk_file_replace(dir, name, b.data, b.len, e);
 	zk_buf_close(&b);
-	if (err != 0)
-		zk_error_set(e, ZK_EIO, "%s: %s: %s", tmp, what, strerror(err));
-	free(tmp);
-	free(path);
-	return err != 0 ? ZK_EIO : ZK_OK;
+	return rc;
 }
 
 pid_t
