@@ -24,6 +24,7 @@
 
 #include "error.h"
 #include "proto.h"
+#include "servers.h"	/* zk_servers_parse, zk_client_resolve */
 
 enum zk_client_state {
 	ZK_STATE_CONNECTING	= 1,	/* no session yet, or reconnecting */
@@ -87,21 +88,5 @@ size_t		 zk_client_pending(const struct zk_client *c);
 int		 zk_client_error(const struct zk_client *c);
 /* The negotiated session timeout once connected, else the requested one. */
 int32_t		 zk_client_session_timeout(const struct zk_client *c);
-
-/*
- * Resolves one "host:port" ("[v6]:port" too) into *ss and *sslen; a name
- * goes through getaddrinfo (blocking), preferring an IPv4 address.
- */
-struct sockaddr_storage;
-int		 zk_client_resolve(const char *server, struct sockaddr_storage *ss,
-		    int *sslen, struct zk_error *e);
-
-/*
- * Parses a connect string into a new array of new "host:port" strings.
- * Free with zk_servers_free.
- */
-int		 zk_servers_parse(const char *servers, char ***list, size_t *count,
-		    struct zk_error *e);
-void		 zk_servers_free(char **list, size_t count);
 
 #endif

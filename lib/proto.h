@@ -10,14 +10,10 @@
  *   reply    [xid, zxid, err, {fields}]
  *   event    [-1, zxid, 0, {"t": event type, "p": path}]    (watches)
  *
- * Field keys (short, since every message carries them):
- *   "p" path (str)        "d" data (bin)          "v" version (int, -1 any)
- *   "f" create flags      "w" set a watch (bool)  "s" stat (array of 11 ints)
- *   "c" children (array of str)
- *   connect: "sid" session id, "to" timeout ms, "pw" password (bin 16),
- *            "lz" last zxid the client has seen
- *   status:  a map of readable keys (see share/doc/protocol.md)
- * The whole protocol is written down in share/doc/protocol.md.
+ * The field keys ("p" path, "d" data, "v" version, ...) and the codec of
+ * the field map are fields.h's; status figures travel as one JSON object
+ * of readable keys. The whole protocol is written down in
+ * share/doc/protocol.md.
  *
  * Invariants:
  *  (1) Decoding never trusts the input: every type and length is checked and
@@ -160,60 +156,5 @@ void		 zk_reply_close(struct zk_reply *rep);
 
 /* "create", "getData", ...; "unknown" for others. */
 const char	*zk_op_name(int op);
-
-/*
- * The codec's building blocks, shared with txn.c, which carries the same
- * named fields. The msgpack types are those of <msgpack.h>; they are only
- * named here, so that including proto.h does not pull msgpack in.
- */
-struct msgpack_object;
-struct msgpack_packer;
-struct msgpack_unpacked;
-
-/* Named fields as bits: which a message carries and which it must. */
-#define ZK_FIELD_PATH		0x001	/* "p" */
-#define ZK_FIELD_DATA		0x002	/* "d" */
-#define ZK_FIELD_VERSION	0x004	/* "v" */
-#define ZK_FIELD_FLAGS		0x008	/* "f" */
-#define ZK_FIELD_WATCH		0x010	/* "w" */
-#define ZK_FIELD_SESSION	0x020	/* "sid" */
-#define ZK_FIELD_TIMEOUT	0x040	/* "to" */
-#define ZK_FIELD_PASSWD		0x080	/* "pw" */
-#define ZK_FIELD_LAST_ZXID	0x100	/* "lz" */
-
-/*
- * Packs a map of the fields in mask, taken from req (borrowed); "p" only
- * when req->path is not NULL, "d" as bin (data may be NULL when data_len
- * is 0).
- */
-void		 zk_proto_pack_fields(struct msgpack_packer *pk, unsigned mask,
-		    const struct zk_request *req);
-
-/*
- * Checks that buf holds exactly one well-formed msgpack value, nested at
- * most 16 deep and made of at most max_values values, then unpacks it
- * into u, which the caller has initialised and destroys whatever the
- * outcome. what names the message in errors ("request").
- */
-int		 zk_proto_unpack(struct msgpack_unpacked *u, const char *buf,
-		    size_t len, size_t max_values, const char *what,
-		    struct zk_error *e);
-
-/* An integer in [min, max]; else ZK_EMARSHALLING naming what. */
-int		 zk_proto_int(const struct msgpack_object *o, int64_t min,
-		    int64_t max, const char *what, int64_t *v,
-		    struct zk_error *e);
-
-/*
- * Reads the fields in mask from map into req: version is -1 unless "v"
- * is there; keys outside mask are skipped; a field in required that is
- * missing, or any field twice, is ZK_EMARSHALLING; data over max_data is
- * ZK_ETOOBIG. what names the message ("getData request"). On error req
- * may own copies already: zk_request_close() frees them.
- */
-int		 zk_proto_decode_fields(const struct msgpack_object *map,
-		    unsigned mask, unsigned required, size_t max_data,
-		    const char *what, struct zk_request *req,
-		    struct zk_error *e);
 
 #endif

@@ -1,15 +1,14 @@
 /*
  * Transactions to and from msgpack: [zxid, time_ms, session_id, type,
- * {fields}], the fields named and checked as in proto.c, whose building
- * blocks this file uses (a txn's fields are a request's, so a txn is
- * packed and read through a struct zk_request of borrowed or moved
- * pointers).
+ * {fields}], the fields packed and checked by fields.c: a txn's fields
+ * are a request's, so a txn is packed and read through a struct
+ * zk_request of borrowed or moved pointers.
  *
  * Invariants:
  *  (1) A txn carries every field its type's effect depends on, and
  *      decoding insists on them (txn.h (1)): create, delete and setData
  *      need a path, createSession its timeout and password.
- *  (2) Decoding checks every type and range (proto.h (1)); a decode that
+ *  (2) Decoding checks every type and range (fields.h (2)); a decode that
  *      fails leaves the txn zeroed and owning nothing.
  */
 #include <inttypes.h>
@@ -19,6 +18,7 @@
 #include <msgpack.h>
 
 #include "error.h"
+#include "fields.h"
 #include "proto.h"
 #include "txn.h"
 #include "util.h"
@@ -76,7 +76,7 @@ zk_txn_encode(struct zk_buf *out, const struct zk_txn *t)
 	msgpack_pack_int64(&pk, t->time_ms);
 	msgpack_pack_int64(&pk, t->session_id);
 	msgpack_pack_int(&pk, t->type);
-	zk_proto_pack_fields(&pk, d != NULL ? d->fields : 0, &r);
+	zk_fields_pack(&pk, d != NULL ? d->fields : 0, &r);
 }
 
 int
@@ -93,7 +93,7 @@ zk_txn_decode(const char *buf, size_t len, struct zk_txn *t,
 	memset(t, 0, sizeof(*t));
 	memset(&r, 0, sizeof(r));
 	msgpack_unpacked_init(&u);
-	rc = zk_proto_unpack(&u, buf, len, SIZE_MAX, "txn", e);
+	rc = zk_fields_unpack(&u, buf, len, SIZE_MAX, "txn", e);
 	if (rc != ZK_OK)
 		goto out;
 	if (u.data.type != MSGPACK_OBJECT_ARRAY) {
@@ -106,11 +106,11 @@ zk_txn_decode(const char *buf, size_t len, struct zk_txn *t,
 		goto out;
 	}
 	a = u.data.via.array.ptr;
-	if ((rc = zk_proto_int(&a[0], INT64_MIN, INT64_MAX, "txn zxid",
+	if ((rc = zk_fields_int(&a[0], INT64_MIN, INT64_MAX, "txn zxid",
 	    &t->zxid, e)) != ZK_OK ||
-	    (rc = zk_proto_int(&a[1], INT64_MIN, INT64_MAX, "txn time",
+	    (rc = zk_fields_int(&a[1], INT64_MIN, INT64_MAX, "txn time",
 	    &t->time_ms, e)) != ZK_OK ||
-	    (rc = zk_proto_int(&a[2], INT64_MIN, INT64_MAX, "txn session id",
+	    (rc = zk_fields_int(&a[2], INT64_MIN, INT64_MAX, "txn session id",
 	    &t->session_id, e)) != ZK_OK)
 		goto out;
 	if (a[3].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
@@ -119,7 +119,7 @@ zk_txn_decode(const char *buf, size_t len, struct zk_txn *t,
 		    "unknown txn type %" PRIu64, a[3].via.u64);
 		goto out;
 	}
-	if ((rc = zk_proto_int(&a[3], INT64_MIN, INT64_MAX, "txn type", &type,
+	if ((rc = zk_fields_int(&a[3], INT64_MIN, INT64_MAX, "txn type", &type,
 	    e)) != ZK_OK)
 		goto out;
 	if ((d = findtype(type)) == NULL) {
@@ -127,7 +127,7 @@ zk_txn_decode(const char *buf, size_t len, struct zk_txn *t,
 		    "unknown txn type %" PRId64, type);
 		goto out;
 	}
-	rc = zk_proto_decode_fields(&a[4], d->fields, d->required, SIZE_MAX,
+	rc = zk_fields_decode(&a[4], d->fields, d->required, SIZE_MAX,
 	    d->what, &r, e);
 	if (rc != ZK_OK)
 		goto out;

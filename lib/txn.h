@@ -4,7 +4,7 @@
  *
  *   [zxid, time_ms, session_id, type, {fields}]
  *
- * with the field keys of proto.h ("p", "d", "v", "f", "to", "pw").
+ * with the field keys of fields.h ("p", "d", "v", "f", "to", "pw").
  *
  * Invariants:
  *  (1) A txn carries everything its effect depends on (time, session,
