@@ -30,6 +30,7 @@
 #include <msgpack.h>
 
 #include "txn.h"
+#include "file.h"
 #include "txnlog.h"
 
 #define LOG_MAGIC	"ZKLOG001"
@@ -83,18 +84,6 @@ static uint64_t
 get_be64(const unsigned char *p)
 {
 	return (uint64_t)zk_load_be32(p) << 32 | zk_load_be32(p + 4);
-}
-
-static int
-fsync_dir(const char *dir)
-{
-	int	 fd, rc;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
 }
 
 static char *
@@ -253,7 +242,7 @@ new_file(struct zk_txnlog *l, int64_t first, struct zk_error *e)
 	if ((r = posix_fallocate(fd, 0, (off_t)alloc)) != 0)
 		goto fail;
 	what = "fsync";
-	if (fsync(fd) == -1 || fsync_dir(l->dir) == -1) {
+	if (fsync(fd) == -1 || zk_fsync_dir(l->dir) == -1) {
 		r = errno;
 		goto fail;
 	}
@@ -265,7 +254,7 @@ new_file(struct zk_txnlog *l, int64_t first, struct zk_error *e)
 fail:
 	close(fd);
 	unlink(path);
-	(void)fsync_dir(l->dir);
+	(void)zk_fsync_dir(l->dir);
 	zk_error_set(e, ZK_EIO, "%s: %s: %s", path, what, strerror(r));
 	free(path);
 	return ZK_EIO;
@@ -283,7 +272,7 @@ fail_sync(struct zk_txnlog *l, const char *what, int err, struct zk_error *e)
 	if (l->end <= ZK_LOG_HDR) {
 		close(l->fd);
 		unlink(l->file);
-		(void)fsync_dir(l->dir);
+		(void)zk_fsync_dir(l->dir);
 		l->fd = -1;
 		free(l->file);
 		l->file = NULL;
@@ -747,7 +736,7 @@ zk_txnlog_truncate(const char *dir, int64_t zxid, struct zk_error *e)
 			close(fd);
 		break;
 	}
-	if (rc == ZK_OK && fsync_dir(dir) == -1)
+	if (rc == ZK_OK && zk_fsync_dir(dir) == -1)
 		rc = zk_error_set(e, ZK_EIO, "%s: %s", dir, strerror(errno));
 	zk_txnlog_files_free(files, first, n);
 	return rc;
