@@ -90,6 +90,9 @@ start_peer() {
 		fi
 		kill -9 "$pid" 2>/dev/null || true
 		[ -f "$dir/port" ] && break	# a restart on a known port: do not move
+		# A first start that failed leaves nothing worth keeping; clearing
+		# it keeps the epochs a test expects (each start begins one).
+		rm -rf "${dir:?}/data" && mkdir -p "$dir/data"
 	done
 	echo "start_peer $name failed; its log:" >&2
 	cat "$dir/log" >&2
