@@ -154,8 +154,7 @@ reconnect(struct zk_server *s, struct zk_conn *c, struct creq *q)
 	memcpy(rep.passwd, ss->passwd, ZK_PASSWD_LEN);
 	rep.has_session = 1;
 	zk_conn_send(c, &rep, q->start_us);
-	fail(q, ZK_OK);		/* answered: nothing more to send */
-	q->kind = CREQ_DONE;
+	q->kind = CREQ_DONE;	/* answered: nothing more to send */
 }
 
 void
