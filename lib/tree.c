@@ -12,6 +12,16 @@
  * For 100 bytes of data and a 20-byte path this is one ~256-byte block
  * per node, plus 8 to 16 bytes of bucket.
  *
+ * The digest is kept up to date as the tree changes, because replication
+ * compares it after every transaction (share/doc/replication.md
+ * "Digests"). It is a sum mod 2^64 of one hash per node, so a change
+ * subtracts the node's old share and adds its new one. A share is the
+ * hash of the path and data chained into the hash of the stat; each node
+ * keeps the first part (8 bytes), so that a stat-only change, such as a
+ * parent's cversion on every create under it, costs a hash of 88 bytes
+ * and not a rehash of the parent's data. A create or setData hashes the
+ * node's own path and data once, which copying them costs anyway.
+ *
  * Invariants:
  *  (1) Every node but "/" is on its parent's child list and in exactly
  *      one hash bucket; st.num_children is the length of the child list
@@ -23,6 +33,10 @@
  *  (4) "/zookeeper" and the nodes under it change only by zk_tree_load.
  *  (5) cversion and version wrap as ZooKeeper's Java ints do (computed in
  *      unsigned arithmetic, so no signed overflow).
+ *  (6) Between calls, t->digest is the sum of share(n) over every node n,
+ *      and n->pdhash the hash of n's path and data: each mutation takes a
+ *      node's share out (unsum) before it changes the node and puts it
+ *      back (sum) after, and digest_full recomputes both from scratch.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +56,7 @@ struct zk_node {
 	struct zk_node	*prev;		/* previous sibling; NULL if first */
 	struct zk_node	*next;		/* next sibling, or NULL */
 	struct zk_stat	 st;
+	uint64_t	 pdhash;	/* pd_hash of path and data, (6) */
 	uint32_t	 hash;		/* low half of zk_path_hash(path) */
 	uint32_t	 pathlen;	/* bytes of path, without the NUL */
 	uint32_t	 namepos;	/* offset of the last component */
@@ -53,6 +68,7 @@ struct zk_tree {
 	size_t		 nb;		/* number of buckets, a power of two */
 	size_t		 count;		/* nodes */
 	size_t		 bytes;		/* bytes of node blocks */
+	uint64_t	 digest;	/* sum of every node's share, (6) */
 	struct zk_node	*root;
 };
 
@@ -75,6 +91,62 @@ static uint32_t
 path_hash(const char *p, size_t len)
 {
 	return (uint32_t)zk_path_hash(0, p, len);
+}
+
+/* The first part of a node's share of the digest: its path and data. */
+static uint64_t
+pd_hash(const char *p, size_t plen, const void *data, size_t len)
+{
+	return zk_path_hash(zk_path_hash(1, p, plen), data, len);
+}
+
+static void
+put64(unsigned char *p, int64_t v)
+{
+	uint64_t	 u = (uint64_t)v;
+	int		 i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(u >> (8 * i));
+}
+
+/*
+ * A node's share of the digest: pd, the hash of its path and data,
+ * chained into every stat field. The layout is the digest's definition:
+ * changing it changes every digest (and zk_tree_digest's promise that it
+ * gives what earlier versions gave).
+ */
+static uint64_t
+share(uint64_t pd, const struct zk_stat *s)
+{
+	unsigned char	 b[11 * 8];
+
+	put64(b + 0, s->czxid);
+	put64(b + 8, s->mzxid);
+	put64(b + 16, s->pzxid);
+	put64(b + 24, s->ctime);
+	put64(b + 32, s->mtime);
+	put64(b + 40, s->version);
+	put64(b + 48, s->cversion);
+	put64(b + 56, s->aversion);
+	put64(b + 64, s->ephemeral_owner);
+	put64(b + 72, s->data_length);
+	put64(b + 80, s->num_children);
+	return zk_path_hash(pd, b, sizeof(b));
+}
+
+/* Takes n's share out of the digest, before n changes or goes (6). */
+static void
+unsum(struct zk_tree *t, const struct zk_node *n)
+{
+	t->digest -= share(n->pdhash, &n->st);
+}
+
+/* Puts n's share (back) into the digest, once n has changed (6). */
+static void
+sum(struct zk_tree *t, const struct zk_node *n)
+{
+	t->digest += share(n->pdhash, &n->st);
 }
 
 /* Whether a path of len bytes is "/zookeeper" or below it. */
@@ -159,12 +231,16 @@ node_new(const char *p, size_t plen, const void *data, size_t len,
 	n->path[plen] = '\0';
 	if (len > 0)
 		memcpy(node_data(n), data, len);
+	n->pdhash = pd_hash(n->path, plen, node_data(n), len);
 	return n;
 }
 
-/* Puts n in the table and on parent's child list; no stat but the count. */
+/*
+ * Puts n in the table and on parent's child list; no stat but the count,
+ * and nothing of the digest.
+ */
 static void
-attach(struct zk_tree *t, struct zk_node *parent, struct zk_node *n)
+link_child(struct zk_tree *t, struct zk_node *parent, struct zk_node *n)
 {
 	if (t->count + 1 > t->nb)
 		grow(t);
@@ -179,14 +255,27 @@ attach(struct zk_tree *t, struct zk_node *parent, struct zk_node *n)
 	parent->st.num_children++;
 }
 
+/* link_child, with the digest: parent's new count and n's share. */
+static void
+attach(struct zk_tree *t, struct zk_node *parent, struct zk_node *n)
+{
+	unsum(t, parent);
+	link_child(t, parent, n);
+	sum(t, parent);
+	sum(t, n);
+}
+
 /* attach, plus the parent's stat changes a create makes (tree.h (2)). */
 static void
 attach_created(struct zk_tree *t, struct zk_node *parent, struct zk_node *n,
     int64_t zxid)
 {
-	attach(t, parent, n);
+	unsum(t, parent);
+	link_child(t, parent, n);
 	parent->st.cversion = (int32_t)((uint32_t)parent->st.cversion + 1);
 	parent->st.pzxid = zxid;
+	sum(t, parent);
+	sum(t, n);
 }
 
 /*
@@ -254,6 +343,7 @@ zk_tree_new(void)
 	bucket_push(t, t->root);
 	t->count = 1;
 	t->bytes = node_size(1, 0);
+	sum(t, t->root);
 	zk = add_builtin(t, t->root, ZK_ROOT_NAME);
 	add_builtin(t, zk, ZK_ROOT_NAME "/config");
 	add_builtin(t, zk, ZK_ROOT_NAME "/quota");
@@ -508,6 +598,8 @@ zk_tree_delete(struct zk_tree *t, const char *path, int32_t version,
 		    n->st.num_children);
 
 	parent = lookup(t, path, zk_path_parent_len(path, plen));
+	unsum(t, n);
+	unsum(t, parent);
 	bucket_unlink(t, n);
 	if (n->prev != NULL)
 		n->prev->next = n->next;
@@ -518,6 +610,7 @@ zk_tree_delete(struct zk_tree *t, const char *path, int32_t version,
 	parent->st.num_children--;
 	parent->st.cversion = (int32_t)((uint32_t)parent->st.cversion + 1);
 	parent->st.pzxid = zxid;
+	sum(t, parent);
 	if (owner != NULL)
 		*owner = n->st.ephemeral_owner;
 	t->count--;
@@ -546,6 +639,7 @@ zk_tree_set(struct zk_tree *t, const char *path, const void *data,
 		return zk_error_set(e, ZK_EBADARGUMENTS,
 		    "data of %zu bytes is too big", len);
 
+	unsum(t, n);
 	n = resize(t, n, len);
 	if (len > 0)
 		memmove(node_data(n), data, len);
@@ -553,6 +647,8 @@ zk_tree_set(struct zk_tree *t, const char *path, const void *data,
 	n->st.version = (int32_t)((uint32_t)n->st.version + 1);
 	n->st.mzxid = zxid;
 	n->st.mtime = time_ms;
+	n->pdhash = pd_hash(n->path, n->pathlen, node_data(n), len);
+	sum(t, n);
 	if (st != NULL)
 		*st = n->st;
 	return ZK_OK;
@@ -577,12 +673,15 @@ zk_tree_load(struct zk_tree *t, const char *path, const void *data,
 			return zk_error_set(e, ZK_ENOCHILDRENFOREPHEMERALS,
 			    "an ephemeral node would have children");
 		nchildren = n->st.num_children;
+		unsum(t, n);
 		n = resize(t, n, len);
 		if (len > 0)
 			memmove(node_data(n), data, len);
 		n->st = *st;
 		n->st.num_children = nchildren;
 		n->st.data_length = (int32_t)len;
+		n->pdhash = pd_hash(n->path, n->pathlen, node_data(n), len);
+		sum(t, n);
 		return ZK_OK;
 	}
 	parlen = zk_path_parent_len(path, plen);
@@ -627,50 +726,34 @@ zk_tree_walk(const struct zk_tree *t, const struct zk_node *n,
 	return rc;
 }
 
-static void
-put64(unsigned char *p, int64_t v)
-{
-	uint64_t	 u = (uint64_t)v;
-	int		 i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (unsigned char)(u >> (8 * i));
-}
-
-/* One node's share of the digest: its path, its data, every stat field. */
+/*
+ * The digest from scratch: every node's share, its path and data hashed
+ * afresh rather than taken from pdhash. O(nodes + bytes of data); what
+ * zk_tree_digest computed on every call before the tree kept the sum.
+ */
 static uint64_t
-node_digest(const struct zk_node *n)
-{
-	const struct zk_stat	*s = &n->st;
-	unsigned char		 b[11 * 8];
-	uint64_t		 h;
-
-	put64(b + 0, s->czxid);
-	put64(b + 8, s->mzxid);
-	put64(b + 16, s->pzxid);
-	put64(b + 24, s->ctime);
-	put64(b + 32, s->mtime);
-	put64(b + 40, s->version);
-	put64(b + 48, s->cversion);
-	put64(b + 56, s->aversion);
-	put64(b + 64, s->ephemeral_owner);
-	put64(b + 72, s->data_length);
-	put64(b + 80, s->num_children);
-	h = zk_path_hash(1, n->path, n->pathlen);
-	h = zk_path_hash(h, node_data(n), (size_t)s->data_length);
-	return zk_path_hash(h, b, sizeof(b));
-}
-
-uint64_t
-zk_tree_digest(const struct zk_tree *t)
+digest_full(const struct zk_tree *t)
 {
 	const struct zk_node	*n;
-	uint64_t		 sum = 0;
+	uint64_t		 total = 0;
 	size_t			 i;
 
 	/* A sum of per-node hashes is the same in whatever order we visit. */
 	for (i = 0; i < t->nb; i++)
 		for (n = t->b[i]; n != NULL; n = n->hnext)
-			sum += node_digest(n);
-	return sum;
+			total += share(pd_hash(n->path, n->pathlen,
+			    node_data(n), (size_t)n->st.data_length), &n->st);
+	return total;
+}
+
+uint64_t
+zk_tree_digest(const struct zk_tree *t)
+{
+	return t->digest;
+}
+
+uint64_t
+zk_tree_digest_full(const struct zk_tree *t)
+{
+	return digest_full(t);
 }

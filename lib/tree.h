@@ -117,8 +117,18 @@ int		 zk_tree_walk(const struct zk_tree *t, const struct zk_node *n,
 /*
  * A digest of the whole tree (paths, data, stat), independent of the
  * order nodes were created in: replicas with equal trees have equal
- * digests. Computed on each call: O(nodes + bytes of data).
+ * digests. The tree keeps it up to date as it changes, so this is O(1);
+ * each create, delete, setData or load adds O(bytes of the changed
+ * node's path and data) to that mutation, and O(1) for the parent's stat.
+ * The value is the same as this function has always given for the same
+ * tree: a sum mod 2^64 of a hash per node of its path, data and stat.
  */
 uint64_t	 zk_tree_digest(const struct zk_tree *t);
+
+/*
+ * The same digest recomputed from every node, O(nodes + bytes of data);
+ * always equal to zk_tree_digest. For tests and offline checks.
+ */
+uint64_t	 zk_tree_digest_full(const struct zk_tree *t);
 
 #endif

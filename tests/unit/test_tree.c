@@ -579,6 +579,293 @@ test_digest(void)
 	zk_tree_free(b);
 }
 
+/* A fixed-seed generator (splitmix64), so that every run sees the same. */
+static uint64_t
+rnd(uint64_t *s)
+{
+	uint64_t	 z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A path of 1 to 3 components from "a" to "e": 155 in all, so ops collide. */
+static void
+rnd_path(uint64_t *s, char *p)
+{
+	int	 depth = (int)(rnd(s) % 3) + 1, i;
+
+	for (i = 0; i < depth; i++) {
+		*p++ = '/';
+		*p++ = (char)('a' + rnd(s) % 5);
+	}
+	*p = '\0';
+}
+
+/* Random data, usually short, now and then a few KiB. */
+static size_t
+rnd_data(uint64_t *s, char *d)
+{
+	size_t	 n = rnd(s) % 16 == 0 ? rnd(s) % 4096 : rnd(s) % 40, i;
+
+	for (i = 0; i < n; i++)
+		d[i] = (char)rnd(s);
+	return n;
+}
+
+enum { OP_CREATE, OP_SET, OP_DELETE, OP_LOAD, OP_ROOT, NOPS };
+
+/*
+ * One random mutation at zxid: creates (some sequential, with parents or
+ * ephemeral), setData and delete (some with a version that may not
+ * match), a load with an arbitrary stat, a setData of "/" or a write to
+ * "/zookeeper". Many fail, which is part of the point. Returns the
+ * outcome; *op says which kind it was.
+ */
+static int
+rnd_op(struct zk_tree *t, uint64_t *s, int64_t zxid, int *op)
+{
+	struct zk_stat	 st;
+	char		 path[16], data[4096];
+	size_t		 len;
+	int32_t		 ver;
+	uint64_t	 r = rnd(s) % 100;
+	int		 flags;
+
+	rnd_path(s, path);
+	len = rnd_data(s, data);
+	ver = rnd(s) % 4 == 0 ? (int32_t)(rnd(s) % 3) : -1;
+	if (r < 40) {
+		*op = OP_CREATE;
+		flags = (rnd(s) % 8 == 0 ? PAR : 0) |
+		    (rnd(s) % 8 == 0 ? SEQ : 0);
+		return zk_tree_create(t, path, data, len, flags,
+		    rnd(s) % 8 == 0 ? (int64_t)(rnd(s) % 3 + 1) : 0, zxid,
+		    zxid * 10, NULL, NULL, NULL);
+	}
+	if (r < 68) {
+		*op = OP_SET;
+		return zk_tree_set(t, path, data, len, ver, zxid, zxid * 10,
+		    NULL, NULL);
+	}
+	if (r < 94) {
+		*op = OP_DELETE;
+		return zk_tree_delete(t, path, ver, zxid, NULL, NULL);
+	}
+	if (r < 97) {
+		*op = OP_LOAD;
+		st.czxid = (int64_t)rnd(s);
+		st.mzxid = INT64_MAX;
+		st.pzxid = zxid;
+		st.ctime = (int64_t)rnd(s);
+		st.mtime = INT64_MIN;
+		st.version = (int32_t)rnd(s);
+		st.cversion = (int32_t)(rnd(s) % 50);
+		st.aversion = 0;
+		st.ephemeral_owner = rnd(s) % 4 == 0 ? 9 : 0;
+		st.data_length = 12345;		/* ignored: len counts */
+		st.num_children = -7;		/* ignored: counted */
+		return zk_tree_load(t, path, data, len, &st, NULL);
+	}
+	*op = OP_ROOT;
+	if (r < 99)
+		return zk_tree_set(t, "/", data, len, -1, zxid, zxid * 10,
+		    NULL, NULL);
+	return zk_tree_create(t, "/zookeeper/x", NULL, 0, 0, 0, zxid, 0,
+	    NULL, NULL, NULL);
+}
+
+/*
+ * tree.c (6): after each of 10,000 random creates, sets, deletes and
+ * loads, failed ones included, the kept digest equals the digest
+ * recomputed from every node.
+ */
+static void
+test_digest_incremental(void)
+{
+	struct zk_tree	*t = zk_tree_new();
+	uint64_t	 s = 20240601;
+	int		 i, op, ok[NOPS], tried[NOPS];
+
+	memset(ok, 0, sizeof(ok));
+	memset(tried, 0, sizeof(tried));
+	ZK_ASSERT_EQ(zk_tree_digest(t), zk_tree_digest_full(t));
+	for (i = 1; i <= 10000; i++) {
+		if (rnd_op(t, &s, i, &op) == ZK_OK)
+			ok[op]++;
+		tried[op]++;
+		if (zk_tree_digest(t) != zk_tree_digest_full(t))
+			ZK_FAIL_("step %d (op %d): digest %016llx, "
+			    "recomputed %016llx", i, op,
+			    (unsigned long long)zk_tree_digest(t),
+			    (unsigned long long)zk_tree_digest_full(t));
+	}
+	/* Every kind of change happened often, failures too. */
+	for (op = 0; op < NOPS; op++)
+		if (ok[op] < 50 || ok[op] == tried[op])
+			ZK_FAIL_("op %d: %d of %d succeeded", op, ok[op],
+			    tried[op]);
+	ZK_ASSERT(zk_tree_count(t) > 40);
+	zk_tree_free(t);
+}
+
+/*
+ * The digest is what zk_tree_digest has always given for the same tree:
+ * the values below were computed by the full recomputation alone (the
+ * tree.c before the digest was kept), for the random history above.
+ */
+static void
+test_digest_same_as_before(void)
+{
+	static const uint64_t	 want[5] = {	/* after 2000, 4000, ... */
+		0xb0c4184415756f48ULL, 0x9562377545a9dbd1ULL,
+		0x387abdbeacc11e71ULL, 0x1c7a547808513ea4ULL,
+		0x271330469e42ec72ULL,
+	};
+	struct zk_tree		*t = zk_tree_new();
+	uint64_t		 s = 20240601;
+	int			 i, op;
+
+	ZK_ASSERT_EQ(zk_tree_digest(t), 0xa25eb05f6f416736ULL);
+	for (i = 1; i <= 10000; i++) {
+		rnd_op(t, &s, i, &op);
+		if (i % 2000 == 0 && zk_tree_digest(t) != want[i / 2000 - 1])
+			ZK_FAIL_("step %d: digest %016llx, not %016llx", i,
+			    (unsigned long long)zk_tree_digest(t),
+			    (unsigned long long)want[i / 2000 - 1]);
+	}
+	zk_tree_free(t);
+}
+
+/* A node as collected by the walk, to be loaded elsewhere. */
+struct copy {
+	char		*path;
+	char		*data;
+	size_t		 len;
+	struct zk_stat	 st;
+	int		 depth;
+	uint64_t	 key;
+};
+
+struct copies {
+	struct copy	 v[512];
+	size_t		 n;
+};
+
+static int
+collect(const struct zk_node *n, void *arg)
+{
+	struct copies	*c = arg;
+	struct copy	*k;
+	const char	*d, *p;
+
+	if (c->n == sizeof(c->v) / sizeof(c->v[0]))
+		return 1;
+	k = &c->v[c->n++];
+	k->path = zk_xstrdup(zk_node_path(n));
+	d = zk_node_data(n, &k->len);
+	k->data = k->len > 0 ? zk_xmemdup(d, k->len) : NULL;
+	k->st = *zk_node_stat(n);
+	k->depth = 0;
+	for (p = k->path; *p != '\0'; p++)
+		k->depth += *p == '/';
+	return 0;
+}
+
+static int
+by_depth_key(const void *a, const void *b)
+{
+	const struct copy	*x = a, *y = b;
+
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/*
+ * Two trees that reach the same content in different orders have the
+ * same digest: a random history's tree, copied node by node into new
+ * trees in two other orders (parents first, siblings shuffled).
+ */
+static void
+test_digest_order(void)
+{
+	struct zk_tree	*a = zk_tree_new(), *b;
+	struct copies	*c = zk_xcalloc(1, sizeof(*c));
+	uint64_t	 s = 77;
+	size_t		 i;
+	int		 k, op;
+
+	for (k = 1; k <= 3000; k++)
+		rnd_op(a, &s, k, &op);
+	ZK_ASSERT_EQ(zk_tree_walk(a, zk_tree_find(a, "/"), collect, c), 0);
+	ZK_ASSERT_EQ(c->n, zk_tree_count(a));
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < c->n; i++)
+			c->v[i].key = k == 0 ? c->n - i : rnd(&s);
+		qsort(c->v, c->n, sizeof(c->v[0]), by_depth_key);
+		b = zk_tree_new();
+		for (i = 0; i < c->n; i++)
+			if (zk_tree_load(b, c->v[i].path, c->v[i].data,
+			    c->v[i].len, &c->v[i].st, NULL) != ZK_OK)
+				ZK_FAIL_("load of %s failed", c->v[i].path);
+		ZK_ASSERT_EQ(zk_tree_count(b), zk_tree_count(a));
+		ZK_ASSERT_EQ(zk_tree_digest(b), zk_tree_digest(a));
+		ZK_ASSERT_EQ(zk_tree_digest(b), zk_tree_digest_full(b));
+		zk_tree_free(b);
+	}
+	for (i = 0; i < c->n; i++) {
+		free(c->v[i].path);
+		free(c->v[i].data);
+	}
+	free(c);
+	zk_tree_free(a);
+}
+
+/* A one-byte change of data alone changes the digest; undoing it restores. */
+static void
+test_digest_one_byte(void)
+{
+	struct zk_tree		*a = zk_tree_new(), *b = zk_tree_new();
+	struct zk_stat		 st;
+	char			 data[100];
+	uint64_t		 d;
+
+	memset(data, 'x', sizeof(data));
+	ZK_ASSERT_EQ(zk_tree_create(a, "/n", data, sizeof(data), 0, 0, 1, 10,
+	    NULL, NULL, NULL), ZK_OK);
+	ZK_ASSERT_EQ(zk_tree_create(b, "/n", data, sizeof(data), 0, 0, 1, 10,
+	    NULL, NULL, NULL), ZK_OK);
+	ZK_ASSERT_EQ(zk_tree_digest(a), zk_tree_digest(b));
+	d = zk_tree_digest(a);
+
+	/* The same write but for the last byte, at the same zxid and time. */
+	ZK_ASSERT_EQ(zk_tree_set(a, "/n", data, sizeof(data), -1, 2, 20, NULL,
+	    NULL), ZK_OK);
+	data[99] = 'y';
+	ZK_ASSERT_EQ(zk_tree_set(b, "/n", data, sizeof(data), -1, 2, 20, NULL,
+	    NULL), ZK_OK);
+	ZK_ASSERT(zk_tree_digest(a) != zk_tree_digest(b));
+	ZK_ASSERT(zk_tree_digest(a) != d);
+
+	/* Data alone, stat kept as it was (as a snapshot load would). */
+	st = *stat_of(a, "/n");
+	d = zk_tree_digest(a);
+	data[99] = 'x';
+	data[0] ^= 1;
+	ZK_ASSERT_EQ(zk_tree_load(a, "/n", data, sizeof(data), &st, NULL),
+	    ZK_OK);
+	ZK_ASSERT(zk_tree_digest(a) != d);
+	ZK_ASSERT_EQ(zk_tree_digest(a), zk_tree_digest_full(a));
+	data[0] ^= 1;
+	ZK_ASSERT_EQ(zk_tree_load(a, "/n", data, sizeof(data), &st, NULL),
+	    ZK_OK);
+	ZK_ASSERT_EQ(zk_tree_digest(a), d);
+	zk_tree_free(a);
+	zk_tree_free(b);
+}
+
 static int
 cmp_str(const void *x, const void *y)
 {
@@ -851,6 +1138,10 @@ main(void)
 	ZK_RUN(test_versions);
 	ZK_RUN(test_refusals);
 	ZK_RUN(test_digest);
+	ZK_RUN(test_digest_incremental);
+	ZK_RUN(test_digest_same_as_before);
+	ZK_RUN(test_digest_order);
+	ZK_RUN(test_digest_one_byte);
 	ZK_RUN(test_children_sorted);
 	ZK_RUN(test_many_children);
 	ZK_RUN(test_load);
