@@ -555,9 +555,10 @@ stat_epoch(struct out *o, const char *dir, const char *name, int fmt)
 	struct zk_error	 why;
 	int64_t		 v = -1;
 	json_t		*j;
-	int		 rc;
+	int		 rc, sid;
 
-	rc = zk_epoch_read(dir, name, &v, &why);
+	/* acceptedEpoch may carry the sid of its leader on a second line. */
+	rc = zk_epoch_read_from(dir, name, &v, &sid, &why);
 	if (fmt == ZK_FMT_JSON) {
 		j = json_object();
 		json_object_set_new(j, "file", json_string(name));

@@ -12,6 +12,8 @@
  *
  * The whole file is built in memory and written with one write, and read
  * back with one read, so 100,000 nodes cost a few milliseconds each way.
+ * The same bytes travel in ZAB's SNAP message (zk_snap_encode/decode),
+ * and a received one replaces a learner's directory (zk_snap_install).
  *
  * Invariants:
  *  (1) A snapshot is only ever seen under its final name complete:
@@ -19,6 +21,12 @@
  *  (2) Reading checks the CRC32C and the counts before anything is
  *      believed, and every type after, so a damaged file is ZK_ECORRUPT,
  *      never a crash or a half-loaded tree passed off as whole.
+ *  (3) No msgpack value is unpacked before its container counts have been
+ *      checked against the bytes left (bounded): a count the bytes cannot
+ *      hold would make msgpack allocate for it first and fail after.
+ *  (4) zk_snap_install: the bytes load completely before anything on disk
+ *      changes; no state recovery could reach ever puts a diverged log
+ *      tail on top of the new snapshot (share/doc/storage.md "SNAP").
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -44,6 +52,7 @@
 #define SNAP_TRAILER	24
 #define REC_SESSION	1
 #define REC_NODE	2
+#define SNAP_RECEIVED	"received snapshot"	/* decode's errors */
 
 static void
 put_be64(unsigned char *p, uint64_t v)
@@ -92,14 +101,14 @@ pack_node(const struct zk_node *n, void *arg)
 	return 0;
 }
 
-/* The whole snapshot file as bytes. */
-static void
-encode(const struct zk_db *db, int64_t zxid, struct zk_buf *out)
+int
+zk_snap_encode(const struct zk_db *db, int64_t zxid, struct zk_buf *out)
 {
 	struct packctx		 c;
 	struct zk_session	*ss;
 	unsigned char		 hdr[SNAP_HDR], tr[SNAP_TRAILER];
 	uint32_t		 nsessions = 0;
+	size_t			 start = out->len;
 
 	memcpy(hdr, SNAP_MAGIC, 8);
 	put_be64(hdr + 8, (uint64_t)zxid);
@@ -120,8 +129,10 @@ encode(const struct zk_db *db, int64_t zxid, struct zk_buf *out)
 	put_be64(tr + 8, c.nodes);
 	zk_store_be32(tr + 16, nsessions);
 	zk_buf_append(out, tr, 20);
-	zk_store_be32(tr + 20, zk_crc32c(0, out->data, out->len));
+	zk_store_be32(tr + 20, zk_crc32c(0, out->data + start,
+	    out->len - start));
 	zk_buf_append(out, tr + 20, 4);
+	return ZK_OK;
 }
 
 int
@@ -134,7 +145,7 @@ zk_snap_write(const struct zk_db *db, int64_t zxid, const char *dir,
 
 	snprintf(name, sizeof(name), "snapshot.%016" PRIx64, (uint64_t)zxid);
 	zk_buf_init(&b);
-	encode(db, zxid, &b);
+	zk_snap_encode(db, zxid, &b);
 	rc = zk_file_replace(dir, name, b.data, b.len, e);
 	zk_buf_close(&b);
 	return rc;
@@ -161,36 +172,54 @@ zk_snap_fork(const struct zk_db *db, int64_t zxid, const char *dir,
 	return pid;
 }
 
-/* Invariant (2), first half: header, trailer, CRC32C, name. */
+/*
+ * Invariant (2), first half: header, trailer, CRC32C. what names the bytes
+ * in messages (the file, or "received snapshot").
+ */
 static int
-check(const char *file, const unsigned char *buf, uint64_t size,
+check(const char *what, const unsigned char *buf, uint64_t size,
     int64_t *zxid, uint64_t *nodes, uint32_t *sessions, struct zk_error *e)
 {
 	const unsigned char	*tr;
-	const char		*base;
-	char			 name[32];
 	uint64_t		 z;
 
 	if (size < SNAP_HDR + SNAP_TRAILER || memcmp(buf, SNAP_MAGIC, 8) != 0)
 		return zk_error_set(e, ZK_ECORRUPT,
-		    "%s: not a snapshot (bad header)", file);
+		    "%s: not a snapshot (bad header)", what);
 	tr = buf + size - SNAP_TRAILER;
 	if (memcmp(tr, SNAP_END, 8) != 0)
 		return zk_error_set(e, ZK_ECORRUPT,
-		    "%s: incomplete snapshot (no trailer)", file);
+		    "%s: incomplete snapshot (no trailer)", what);
 	if (zk_crc32c(0, buf, size - 4) != zk_load_be32(tr + 20))
 		return zk_error_set(e, ZK_ECORRUPT,
-		    "%s: checksum mismatch", file);
+		    "%s: checksum mismatch", what);
 	z = get_be64(buf + 8);
-	base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-	snprintf(name, sizeof(name), "snapshot.%016" PRIx64, z);
-	if (z > INT64_MAX || (strncmp(base, "snapshot.", 9) == 0 &&
-	    strlen(base) == strlen(name) && strcmp(base, name) != 0))
+	if (z > INT64_MAX)
 		return zk_error_set(e, ZK_ECORRUPT, "%s: header says zxid 0x%"
-		    PRIx64 ", name disagrees", file, z);
+		    PRIx64 ", not a zxid", what, z);
 	*zxid = (int64_t)z;
 	*nodes = get_be64(tr + 8);
 	*sessions = zk_load_be32(tr + 16);
+	return ZK_OK;
+}
+
+/* Invariant (1): a file named snapshot.Z holds the snapshot of Z. */
+static int
+check_file(const char *file, const unsigned char *buf, uint64_t size,
+    int64_t *zxid, uint64_t *nodes, uint32_t *sessions, struct zk_error *e)
+{
+	const char	*base;
+	char		 name[32];
+	int		 rc;
+
+	if ((rc = check(file, buf, size, zxid, nodes, sessions, e)) != ZK_OK)
+		return rc;
+	base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	snprintf(name, sizeof(name), "snapshot.%016" PRIx64, (uint64_t)*zxid);
+	if (strncmp(base, "snapshot.", 9) == 0 &&
+	    strlen(base) == strlen(name) && strcmp(base, name) != 0)
+		return zk_error_set(e, ZK_ECORRUPT, "%s: header says zxid 0x%"
+		    PRIx64 ", name disagrees", file, (uint64_t)*zxid);
 	return ZK_OK;
 }
 
@@ -204,9 +233,105 @@ zk_snap_check(const char *file, int64_t *zxid, uint64_t *nodes,
 
 	if ((rc = zk_txnlog_read_file(file, &buf, &size, e)) != ZK_OK)
 		return rc;
-	rc = check(file, buf, size, zxid, nodes, sessions, e);
+	rc = check_file(file, buf, size, zxid, nodes, sessions, e);
 	free(buf);
 	return rc;
+}
+
+/* What follows a msgpack type byte (head_len's *kind). */
+#define H_FIXED		0	/* h bytes of value */
+#define H_LEN		1	/* an h-byte length, then that many bytes */
+#define H_EXT		2	/* the same, plus a type byte */
+#define H_ARRAY		3	/* an h-byte count of values */
+#define H_MAP		4	/* an h-byte count of pairs */
+
+/* Bytes after type byte t of its fixed part (0: not a type), and kind. */
+static size_t
+head_len(unsigned char t, int *kind)
+{
+	*kind = H_FIXED;
+	switch (t) {
+	case 0xcc: case 0xd0: return 1;
+	case 0xcd: case 0xd1: return 2;
+	case 0xca: case 0xce: case 0xd2: return 4;
+	case 0xcb: case 0xcf: case 0xd3: return 8;
+	case 0xd4: return 2;		/* fixext 1: type + 1 */
+	case 0xd5: return 3;
+	case 0xd6: return 5;
+	case 0xd7: return 9;
+	case 0xd8: return 17;
+	case 0xc4: case 0xd9: *kind = H_LEN; return 1;
+	case 0xc5: case 0xda: *kind = H_LEN; return 2;
+	case 0xc6: case 0xdb: *kind = H_LEN; return 4;
+	case 0xc7: *kind = H_EXT; return 1;
+	case 0xc8: *kind = H_EXT; return 2;
+	case 0xc9: *kind = H_EXT; return 4;
+	case 0xdc: *kind = H_ARRAY; return 2;
+	case 0xdd: *kind = H_ARRAY; return 4;
+	case 0xde: *kind = H_MAP; return 2;
+	case 0xdf: *kind = H_MAP; return 4;
+	}
+	return 0;
+}
+
+static uint64_t
+get_be(const unsigned char *p, size_t n)
+{
+	uint64_t	 v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/*
+ * Invariant (3): the length in bytes of the one msgpack value at p, or 0
+ * if it does not fit in len or a container claims more items than bytes
+ * are left (every item takes at least one). No recursion: it counts the
+ * items still owed.
+ */
+static size_t
+bounded(const unsigned char *p, size_t len)
+{
+	uint64_t	 owed = 1, n;
+	size_t		 off = 0, h;
+	unsigned char	 t;
+	int		 kind;
+
+	while (owed > 0) {
+		if (off >= len)
+			return 0;
+		t = p[off++];
+		owed--;
+		n = 0;
+		if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 ||
+		    t == 0xc3)
+			continue;
+		if (t >= 0x80 && t <= 0x8f)
+			owed += 2 * (uint64_t)(t & 0x0f);
+		else if (t >= 0x90 && t <= 0x9f)
+			owed += t & 0x0f;
+		else if (t >= 0xa0 && t <= 0xbf)
+			n = t & 0x1f;
+		else if ((h = head_len(t, &kind)) == 0 || len - off < h)
+			return 0;	/* 0xc1, never used, or cut short */
+		else if (kind == H_FIXED)
+			n = h;
+		else {
+			n = get_be(p + off, h);
+			off += h;
+			if (kind == H_EXT)
+				n++;
+			else if (kind == H_ARRAY || kind == H_MAP) {
+				owed += kind == H_MAP ? 2 * n : n;
+				n = 0;
+			}
+		}
+		if (n > len - off || owed > len - off)
+			return 0;
+		off += (size_t)n;
+	}
+	return off;
 }
 
 static int
@@ -287,7 +412,7 @@ load_node(struct zk_db *db, const msgpack_object *a, struct zk_buf *path,
 
 /* Invariant (2), second half: every record, every type. */
 static int
-load_body(const char *file, const char *body, size_t len, struct zk_db *db,
+load_body(const char *what, const char *body, size_t len, struct zk_db *db,
     uint64_t nodes, uint32_t sessions, int64_t now_ms, struct zk_error *e)
 {
 	msgpack_unpacked	 u;
@@ -296,7 +421,7 @@ load_body(const char *file, const char *body, size_t len, struct zk_db *db,
 	struct zk_error		 why;
 	uint64_t		 gotn = 0;
 	uint32_t		 gots = 0;
-	size_t			 off = 0, at = 0;
+	size_t			 off = 0, at = 0, n;
 	int64_t			 kind;
 	int			 ok = 1;
 
@@ -305,7 +430,8 @@ load_body(const char *file, const char *body, size_t len, struct zk_db *db,
 	why.msg[0] = '\0';
 	while (ok && off < len) {
 		at = off;
-		if (msgpack_unpack_next(&u, body, len, &off) !=
+		n = bounded((const unsigned char *)body + off, len - off);
+		if (n == 0 || msgpack_unpack_next(&u, body, off + n, &off) !=
 		    MSGPACK_UNPACK_SUCCESS) {
 			ok = 0;
 			break;
@@ -326,13 +452,28 @@ load_body(const char *file, const char *body, size_t len, struct zk_db *db,
 	zk_buf_close(&path);
 	if (!ok)
 		return zk_error_set(e, ZK_ECORRUPT,
-		    "%s: bad record at offset %zu%s%s", file, at + SNAP_HDR,
+		    "%s: bad record at offset %zu%s%s", what, at + SNAP_HDR,
 		    why.msg[0] ? ": " : "", why.msg);
 	if (gotn != nodes || gots != sessions)
 		return zk_error_set(e, ZK_ECORRUPT, "%s: holds %" PRIu64
 		    " nodes and %u sessions, trailer says %" PRIu64 " and %u",
-		    file, gotn, gots, nodes, sessions);
+		    what, gotn, gots, nodes, sessions);
 	return zk_db_index_ephemerals(db, e);
+}
+
+/* Checked bytes, body loaded: the part zk_snap_read and _decode share. */
+static int
+load(const char *what, const unsigned char *buf, size_t size,
+    struct zk_db *db, int64_t zxid, uint64_t nodes, uint32_t sessions,
+    int64_t now_ms, struct zk_error *e)
+{
+	int	 rc;
+
+	rc = load_body(what, (const char *)buf + SNAP_HDR,
+	    size - SNAP_HDR - SNAP_TRAILER, db, nodes, sessions, now_ms, e);
+	if (rc == ZK_OK)
+		db->last_zxid = zxid;
+	return rc;
 }
 
 int
@@ -346,14 +487,111 @@ zk_snap_read(const char *file, struct zk_db *db, int64_t *zxid,
 
 	if ((rc = zk_txnlog_read_file(file, &buf, &size, e)) != ZK_OK)
 		return rc;
-	rc = check(file, buf, size, zxid, &nodes, &sessions, e);
+	rc = check_file(file, buf, size, zxid, &nodes, &sessions, e);
 	if (rc == ZK_OK)
-		rc = load_body(file, (const char *)buf + SNAP_HDR,
-		    size - SNAP_HDR - SNAP_TRAILER, db, nodes, sessions,
-		    now_ms, e);
-	if (rc == ZK_OK)
-		db->last_zxid = *zxid;
+		rc = load(file, buf, size, db, *zxid, nodes, sessions, now_ms,
+		    e);
 	free(buf);
+	return rc;
+}
+
+int
+zk_snap_decode(const void *buf, size_t len, struct zk_db *db, int64_t *zxid,
+    int64_t now_ms, struct zk_error *e)
+{
+	uint64_t	 nodes;
+	uint32_t	 sessions;
+	int		 rc;
+
+	rc = check(SNAP_RECEIVED, buf, len, zxid, &nodes, &sessions, e);
+	if (rc == ZK_OK)
+		rc = load(SNAP_RECEIVED, buf, len, db, *zxid, nodes, sessions,
+		    now_ms, e);
+	return rc;
+}
+
+int
+zk_snap_remove(const char *dir, int64_t zxid, int above, struct zk_error *e)
+{
+	char	**files;
+	int64_t	*zxids;
+	size_t	 n, i;
+	int	 rc;
+
+	if ((rc = zk_snap_files(dir, &files, &zxids, &n, e)) != ZK_OK)
+		return rc;
+	for (i = 0; i < n && rc == ZK_OK; i++)	/* newest first */
+		if (above ? zxids[i] > zxid : zxids[i] < zxid)
+			rc = zk_txnlog_remove(dir, files[i], e);
+	zk_snap_files_free(files, zxids, n);
+	return rc;
+}
+
+static void
+step(const char *what)
+{
+	if (zk_txnlog_step_hook != NULL)
+		zk_txnlog_step_hook(what);
+}
+
+/*
+ * Invariant (4); the order and why each state between two steps recovers
+ * are in share/doc/storage.md "SNAP":
+ *   1. the bytes load into a scratch db (nothing changed on failure);
+ *   2. they are made durable as snapshot.Z.tmp, which recovery ignores;
+ *   3. the logs are cut after Z (zk_txnlog_truncate);
+ *   4. snapshot.Z.tmp is renamed to snapshot.Z, the directory fsynced;
+ *   5. snapshots above Z go, newest first; then every log; then the
+ *      snapshots below Z, whose logs are gone.
+ */
+int
+zk_snap_install(const char *snap_dir, const char *log_dir, const void *buf,
+    size_t len, int64_t zxid, struct zk_error *e)
+{
+	struct zk_db	 scratch;
+	char		 name[32], tmp[48], *from, *to, **files;
+	int64_t		*zxids, z;
+	size_t		 n, i, plen;
+	int		 rc;
+
+	zk_db_init(&scratch);
+	rc = zk_snap_decode(buf, len, &scratch, &z, 0, e);
+	zk_db_close(&scratch);
+	if (rc != ZK_OK)
+		return rc;
+	if (z != zxid)
+		return zk_error_set(e, ZK_ECORRUPT, "%s: header says zxid 0x%"
+		    PRIx64 ", expected 0x%" PRIx64, SNAP_RECEIVED,
+		    (uint64_t)z, (uint64_t)zxid);
+	snprintf(name, sizeof(name), "snapshot.%016" PRIx64, (uint64_t)zxid);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	if ((rc = zk_file_replace(snap_dir, tmp, buf, len, e)) != ZK_OK)
+		return rc;
+	plen = strlen(snap_dir) + sizeof(tmp) + 2;
+	from = zk_xmalloc(plen);
+	to = zk_xmalloc(plen);
+	snprintf(from, plen, "%s/%s", snap_dir, tmp);
+	snprintf(to, plen, "%s/%s", snap_dir, name);
+	step(from);
+	if ((rc = zk_txnlog_truncate(log_dir, zxid, e)) == ZK_OK) {
+		if (rename(from, to) == -1 || zk_fsync_dir(snap_dir) == -1)
+			rc = zk_error_set(e, ZK_EIO, "%s: rename: %s", from,
+			    strerror(errno));
+		else
+			step(to);
+	}
+	free(from);
+	free(to);
+	if (rc == ZK_OK)
+		rc = zk_snap_remove(snap_dir, zxid, 1, e);
+	if (rc == ZK_OK &&
+	    (rc = zk_txnlog_files(log_dir, &files, &zxids, &n, e)) == ZK_OK) {
+		for (i = n; i-- > 0 && rc == ZK_OK; )
+			rc = zk_txnlog_remove(log_dir, files[i], e);
+		zk_txnlog_files_free(files, zxids, n);
+	}
+	if (rc == ZK_OK)
+		rc = zk_snap_remove(snap_dir, zxid, 0, e);
 	return rc;
 }
 

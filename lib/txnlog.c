@@ -695,9 +695,28 @@ zk_logscan_size(const struct zk_logscan *s)
 	return s->size;
 }
 
+void	(*zk_txnlog_step_hook)(const char *what);
+
+int
+zk_txnlog_remove(const char *dir, const char *file, struct zk_error *e)
+{
+	if (unlink(file) == -1 && errno != ENOENT)
+		return zk_error_set(e, ZK_EIO, "%s: removing: %s", file,
+		    strerror(errno));
+	if (zk_fsync_dir(dir) == -1)
+		return zk_error_set(e, ZK_EIO, "%s: fsync: %s", dir,
+		    strerror(errno));
+	if (zk_txnlog_step_hook != NULL)
+		zk_txnlog_step_hook(file);
+	return ZK_OK;
+}
+
 /*
  * Cuts every record after zxid. The file holding zxid is truncated just
- * after it; later files are removed. The caller holds no zk_txnlog on dir.
+ * after it; later files are removed, newest first and one durable removal
+ * at a time: were two removals to reach the disk in the other order, a
+ * crash could leave a newer file behind a missing one, which recovery
+ * refuses as a gap. The caller holds no zk_txnlog on dir.
  */
 int
 zk_txnlog_truncate(const char *dir, int64_t zxid, struct zk_error *e)
@@ -714,9 +733,7 @@ zk_txnlog_truncate(const char *dir, int64_t zxid, struct zk_error *e)
 		return rc;
 	for (i = n; i-- > 0 && rc == ZK_OK; ) {
 		if (first[i] > zxid) {
-			if (unlink(files[i]) == -1)
-				rc = zk_error_set(e, ZK_EIO, "%s: %s", files[i],
-				    strerror(errno));
+			rc = zk_txnlog_remove(dir, files[i], e);
 			continue;
 		}
 		if ((s = zk_logscan_open(files[i], e)) == NULL) {
@@ -734,6 +751,8 @@ zk_txnlog_truncate(const char *dir, int64_t zxid, struct zk_error *e)
 			    files[i], strerror(errno));
 		if (fd != -1)
 			close(fd);
+		if (rc == ZK_OK && zk_txnlog_step_hook != NULL)
+			zk_txnlog_step_hook(files[i]);
 		break;
 	}
 	if (rc == ZK_OK && zk_fsync_dir(dir) == -1)

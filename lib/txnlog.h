@@ -70,10 +70,28 @@ void		 zk_txnlog_roll(struct zk_txnlog *l);
 /*
  * Cuts every record after zxid (ZAB's TRUNC): the file holding zxid is
  * truncated just after it, later files are removed. No zk_txnlog may be
- * open on dir meanwhile.
+ * open on dir meanwhile. Crash-safe: later files go newest first, each
+ * removal made durable before the next, so a crash leaves the log cut at
+ * some point at or after zxid, never with a file missing in the middle.
  */
 int		 zk_txnlog_truncate(const char *dir, int64_t zxid,
 		    struct zk_error *e);
+
+/*
+ * Removes file from dir durably: unlink, then fsync of dir. A file already
+ * gone is no error. ZK_EIO naming the file otherwise.
+ */
+int		 zk_txnlog_remove(const char *dir, const char *file,
+		    struct zk_error *e);
+
+/*
+ * Crash tests only: when not NULL, called after each durable step of the
+ * operations that rewrite a data directory (zk_txnlog_truncate,
+ * zk_txnlog_remove, zk_snap_install, zk_recover_truncate), saying what the
+ * step did. A test's hook _exits a forked child at step N, which leaves
+ * the directory as a crash right there would. NULL in the peer and tools.
+ */
+extern void	(*zk_txnlog_step_hook)(const char *what);
 
 /* The scanning side. */
 struct zk_logrec {

@@ -1,10 +1,14 @@
 /*
  * Unit tests of lib/recover.c: start-up recovery of a data directory
- * (snapshot, replay, torn tails, refusals), purge, and the epoch files.
- * Each test builds a directory with the real writers (zk_snap_write,
- * zk_txnlog) next to a model db that applied the same txns in memory.
+ * (snapshot, replay, torn tails, refusals), purge, the epoch files, and
+ * what ZAB asks of the directory: truncation, the log's tail, and the
+ * install of a received snapshot (lib/snap.c), each also crashed at
+ * every durable step. Each test builds a directory with the real writers
+ * (zk_snap_write, zk_txnlog) next to a model db that applied the same
+ * txns in memory.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -745,6 +749,651 @@ test_epoch(void)
 	free(dir);
 }
 
+/*
+ * The txn for zxid in one of two histories that agree up to counter 10:
+ * branch 1 (a leader's) creates /L... where branch 0 creates /n....
+ */
+static void
+gen_branch(int64_t zxid, int branch, struct zk_txn *t, char *path, char *data)
+{
+	gen(zxid, t, path, data);
+	if (branch && t->path != NULL && ZK_ZXID_COUNTER(zxid) > 10)
+		path[1] = 'L';
+}
+
+/* db: branch's history from 1 to k, applied in memory. */
+static void
+model_at(struct zk_db *db, int branch, int64_t k)
+{
+	struct zk_txn		 t;
+	struct zk_result	 res;
+	char			 path[64], data[64];
+	int64_t			 z;
+
+	zk_db_init(db);
+	for (z = 1; z <= k; z++) {
+		gen_branch(z, branch, &t, path, data);
+		zk_db_apply(db, &t, 0, &res, NULL);
+		zk_result_close(&res);
+	}
+}
+
+/* Digest of branch 0's history at every zxid 0..n. */
+static void
+digests(uint64_t *d, int64_t n)
+{
+	struct zk_txn		 t;
+	struct zk_result	 res;
+	struct zk_db		 db;
+	char			 path[64], data[64];
+	int64_t			 z;
+
+	zk_db_init(&db);
+	d[0] = zk_tree_digest(db.tree);
+	for (z = 1; z <= n; z++) {
+		gen(z, &t, path, data);
+		zk_db_apply(&db, &t, 0, &res, NULL);
+		zk_result_close(&res);
+		d[z] = zk_tree_digest(db.tree);
+	}
+	zk_db_close(&db);
+}
+
+/* Appends branch's zxids from..to to the logs of log_dir; one sync. */
+static int
+append_branch(const char *log_dir, int branch, int64_t from, int64_t to)
+{
+	struct zk_txnlog	*l;
+	struct zk_txn		 t;
+	struct zk_buf		 b;
+	struct zk_error		 e;
+	char			 path[64], data[64];
+	int64_t			 z;
+	int			 rc;
+
+	if ((l = zk_txnlog_open(log_dir, 4096, &e)) == NULL)
+		return ZK_EIO;
+	zk_buf_init(&b);
+	for (z = from; z <= to; z++) {
+		gen_branch(z, branch, &t, path, data);
+		b.len = 0;
+		zk_txn_encode(&b, &t);
+		zk_txnlog_append(l, z, b.data, b.len);
+	}
+	rc = zk_txnlog_sync(l, &e);
+	zk_txnlog_close(l);
+	zk_buf_close(&b);
+	return rc;
+}
+
+/* The names, sizes and CRCs of every file in dir: what "changed" means. */
+static void
+dir_sig(const char *dir, char *out, size_t len)
+{
+	char	 cmd[700];
+	FILE	*p;
+	size_t	 n = 0;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && for f in *; do echo \"$f\"; "
+	    "cksum < \"$f\"; done | tr '\\n' ' '", dir);
+	out[0] = '\0';
+	if ((p = popen(cmd, "r")) != NULL) {
+		n = fread(out, 1, len - 1, p);
+		pclose(p);
+	}
+	out[n] = '\0';
+}
+
+/* The names of the files in dir, sorted, each followed by a space. */
+static void
+listing(const char *dir, char *out, size_t len)
+{
+	char	 cmd[700];
+	FILE	*p;
+	size_t	 n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ls %s | tr '\n' ' '", dir);
+	if ((p = popen(cmd, "r")) != NULL) {
+		n = fread(out, 1, len - 1, p);
+		pclose(p);
+	}
+	out[n] = '\0';
+}
+
+static void
+copy_dir(const char *from, const char *to)
+{
+	char	 cmd[1200];
+
+	snprintf(cmd, sizeof(cmd), "cp -a %s/. %s/", from, to);
+	if (system(cmd) != 0)
+		fprintf(stderr, "%s failed\n", cmd);
+}
+
+/* A fresh copy of f's directories. */
+static void
+fx_copy(const struct fixture *f, struct fixture *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->snap_dir = newdir();
+	copy_dir(f->snap_dir, c->snap_dir);
+	c->log_dir = c->snap_dir;
+	if (f->log_dir != f->snap_dir) {
+		c->log_dir = newdir();
+		copy_dir(f->log_dir, c->log_dir);
+	}
+	zk_db_init(&c->model);
+}
+
+/* Crash simulation: the child dies (_exit, no clean-up) at step crash_at. */
+static int	 crash_at, crash_steps;
+
+static void
+crash_hook(const char *what)
+{
+	(void)what;
+	if (++crash_steps == crash_at)
+		_exit(42);
+}
+
+struct op {
+	struct fixture	*f;
+	int64_t		 zxid;
+	const void	*buf;	/* install: the snapshot's bytes */
+	size_t		 len;
+};
+
+static int
+op_install(struct op *o)
+{
+	struct zk_error	 e;
+
+	return zk_snap_install(o->f->snap_dir, o->f->log_dir, o->buf, o->len,
+	    o->zxid, &e);
+}
+
+static int
+op_truncate(struct op *o)
+{
+	struct zk_error	 e;
+
+	return zk_recover_truncate(o->f->snap_dir, o->f->log_dir, o->zxid, &e);
+}
+
+/*
+ * Runs fn in a child that dies at its durable step n (0: none). 42 when it
+ * died there, 0 when fn completed, 1 when fn failed.
+ */
+static int
+run_crashing(int n, int (*fn)(struct op *), struct op *o)
+{
+	pid_t	 pid;
+	int	 status = -1;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == 0) {
+		crash_at = n;
+		crash_steps = 0;
+		zk_txnlog_step_hook = crash_hook;
+		_exit(fn(o) == ZK_OK ? 0 : 1);
+	}
+	if (pid == -1 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * The diverged directory of the install tests: snapshots 0, 10 (and 30
+ * if newer) and logs 1-10, 11-30, 31-40 (11-40 without snapshot 30) of
+ * branch 0, logs apart from snapshots; and the leader's (branch 1)
+ * snapshot bytes at 20.
+ */
+static void
+diverged(struct fixture *f, struct zk_buf *snap, struct zk_db *leader,
+    int newer)
+{
+	fx_open(f, 1);
+	fx_txns(f, 1, 10);
+	fx_snap(f);
+	fx_txns(f, 11, 30);
+	if (newer)
+		fx_snap(f);
+	fx_txns(f, 31, 40);
+	fx_close(f);
+	model_at(leader, 1, 20);
+	zk_buf_init(snap);
+	zk_snap_encode(leader, 20, snap);
+}
+
+/*
+ * snap (4): install replaces a diverged history (logs past zxid, a newer
+ * snapshot) by the snapshot alone; recovery gives its state, and logging
+ * goes on after it.
+ */
+static void
+test_install(void)
+{
+	struct zk_recover_info	 info;
+	struct zk_error		 e;
+	struct zk_db		 db, leader, want;
+	struct zk_buf		 snap;
+	struct fixture		 f;
+	char			 sig[2048];
+
+	diverged(&f, &snap, &leader, 1);
+	ZK_ASSERT_EQ(zk_snap_install(f.snap_dir, f.log_dir, snap.data,
+	    snap.len, 20, &e), ZK_OK);
+	listing(f.log_dir, sig, sizeof(sig));
+	ZK_ASSERT_STR(sig, "");
+	listing(f.snap_dir, sig, sizeof(sig));
+	ZK_ASSERT_STR(sig, "snapshot.0000000000000014 ");
+	ZK_ASSERT_EQ(recover(&f, &db, &info, &e), ZK_OK);
+	ZK_ASSERT_EQ(info.snap_zxid, 20);
+	ZK_ASSERT_EQ(info.replayed, 0);
+	ZK_ASSERT(same_db(&db, &leader));
+	zk_db_close(&db);
+	/* The leader's txns after 20 follow it in a new log. */
+	ZK_ASSERT_EQ(append_branch(f.log_dir, 1, 21, 25), ZK_OK);
+	ZK_ASSERT_EQ(recover(&f, &db, &info, &e), ZK_OK);
+	ZK_ASSERT_EQ(info.replayed, 5);
+	model_at(&want, 1, 25);
+	ZK_ASSERT(same_db(&db, &want));
+	ZK_ASSERT(zk_tree_find(db.tree, "/L22") != NULL);
+	ZK_ASSERT(zk_tree_find(db.tree, "/n22") == NULL);
+	zk_db_close(&want);
+	zk_db_close(&db);
+	zk_db_close(&leader);
+	zk_buf_close(&snap);
+	fx_free(&f);
+}
+
+/*
+ * Kills install after each of its durable steps in turn, on copies of the
+ * diverged directory; checks what recovery makes of each. Returns the
+ * number of steps (-1 if a check failed), *news the crash states that
+ * recovered the new snapshot.
+ */
+static int
+install_crashes(int newer, int *news)
+{
+	struct zk_recover_info	 info;
+	struct zk_error		 e;
+	struct zk_db		 db, leader;
+	struct zk_buf		 snap;
+	struct fixture		 f, c;
+	struct op		 o;
+	uint64_t		 old[41];
+	int			 n, r, ok = 1, is_new, was_new = 0;
+
+	*news = 0;
+	diverged(&f, &snap, &leader, newer);
+	digests(old, 40);
+	o.zxid = 20;
+	o.buf = snap.data;
+	o.len = snap.len;
+	for (n = 1; n < 50 && ok; n++) {
+		fx_copy(&f, &c);
+		o.f = &c;
+		if ((r = run_crashing(n, op_install, &o)) != 42) {
+			ok = r == 0;
+			fx_free(&c);
+			break;
+		}
+		if (recover(&c, &db, &info, &e) != ZK_OK) {
+			fprintf(stderr, "install, crash after step %d: %s\n",
+			    n, e.msg);
+			ok = 0;
+		}
+		is_new = same_db(&db, &leader);
+		if (!is_new && (db.last_zxid < 20 || db.last_zxid > 40 ||
+		    zk_tree_digest(db.tree) != old[db.last_zxid])) {
+			fprintf(stderr, "install, crash after step %d: "
+			    "recovered 0x%" PRIx64 ", neither old nor new\n", n,
+			    (uint64_t)db.last_zxid);
+			ok = 0;
+		}
+		ok &= is_new || !was_new;
+		was_new |= is_new;
+		*news += is_new;
+		zk_db_close(&db);
+		/* Done again on what the crash left, it completes. */
+		ok &= run_crashing(0, op_install, &o) == 0;
+		ok &= recover(&c, &db, &info, &e) == ZK_OK &&
+		    same_db(&db, &leader) && info.replayed == 0;
+		zk_db_close(&db);
+		fx_free(&c);
+	}
+	zk_db_close(&leader);
+	zk_buf_close(&snap);
+	fx_free(&f);
+	return ok ? n - 1 : -1;
+}
+
+/*
+ * snap (4): install killed after any of its durable steps leaves a
+ * directory that recovers to the old history (in full or cut at a point at
+ * or after zxid, never with a diverged tail on the new snapshot) or to the
+ * new snapshot, and never old again once new; running it again completes.
+ * With and without an old snapshot newer than the installed one.
+ */
+static void
+test_install_crash(void)
+{
+	int	 news;
+
+	/* tmp, log 31, cut 11, rename, snapshot 30, logs 11, 1, snaps 10, 0 */
+	ZK_ASSERT_EQ(install_crashes(1, &news), 9);
+	ZK_ASSERT_EQ(news, 5);	/* after snapshot 30 went */
+	/* tmp, cut log 11, rename, logs 11, 1, snapshots 10, 0 */
+	ZK_ASSERT_EQ(install_crashes(0, &news), 7);
+	ZK_ASSERT_EQ(news, 5);	/* from the rename on */
+}
+
+/*
+ * The directory of the truncate and tail tests: snapshots 0, 10, 20; logs
+ * 1-10, 11-18, 19-20, 21-25 (one directory).
+ */
+static void
+history(struct fixture *f)
+{
+	fx_open(f, 0);
+	fx_txns(f, 1, 10);
+	fx_snap(f);
+	fx_txns(f, 11, 18);
+	zk_txnlog_roll(f->log);
+	fx_txns(f, 19, 20);
+	fx_snap(f);
+	fx_txns(f, 21, 25);
+	fx_close(f);
+}
+
+/* Truncates a copy of f to zxid; recovers it into db. */
+static int
+truncated(struct fixture *f, struct fixture *c, int64_t zxid,
+    struct zk_db *db, struct zk_recover_info *info, struct zk_error *e)
+{
+	int	 rc;
+
+	fx_copy(f, c);
+	if ((rc = zk_recover_truncate(c->snap_dir, c->log_dir, zxid, e)) !=
+	    ZK_OK)
+		return rc;
+	return recover(c, db, info, e);
+}
+
+/*
+ * recover (5) of recover.c: truncation to a middle zxid, to the last, to a
+ * snapshot's, and to one only a snapshot holds gives exactly the state at
+ * it, and logging goes on after it.
+ */
+static void
+test_truncate(void)
+{
+	struct zk_recover_info	 info;
+	struct zk_error		 e;
+	struct zk_db		 db;
+	struct fixture		 f, c;
+	uint64_t		 old[26];
+
+	history(&f);
+	digests(old, 25);
+	/* The middle of log 11, below snapshot 20. */
+	ZK_ASSERT_EQ(truncated(&f, &c, 15, &db, &info, &e), ZK_OK);
+	ZK_ASSERT_EQ(db.last_zxid, 15);
+	ZK_ASSERT_EQ(zk_tree_digest(db.tree), old[15]);
+	ZK_ASSERT_EQ(info.snap_zxid, 10);
+	ZK_ASSERT_EQ(fsize(fname(c.snap_dir, "snapshot", 20)), -1);
+	ZK_ASSERT_EQ(fsize(fname(c.log_dir, "log", 19)), -1);
+	ZK_ASSERT_EQ(fsize(fname(c.log_dir, "log", 21)), -1);
+	zk_db_close(&db);
+	ZK_ASSERT_EQ(append_branch(c.log_dir, 0, 16, 17), ZK_OK);
+	ZK_ASSERT_EQ(recover(&c, &db, &info, &e), ZK_OK);
+	ZK_ASSERT_EQ(db.last_zxid, 17);
+	ZK_ASSERT_EQ(zk_tree_digest(db.tree), old[17]);
+	zk_db_close(&db);
+	fx_free(&c);
+	/* The last record: nothing to cut. */
+	ZK_ASSERT_EQ(truncated(&f, &c, 25, &db, &info, &e), ZK_OK);
+	ZK_ASSERT_EQ(db.last_zxid, 25);
+	ZK_ASSERT_EQ(zk_tree_digest(db.tree), old[25]);
+	zk_db_close(&db);
+	fx_free(&c);
+	/* A snapshot's zxid: it stays, the log after it goes. */
+	ZK_ASSERT_EQ(truncated(&f, &c, 20, &db, &info, &e), ZK_OK);
+	ZK_ASSERT_EQ(info.snap_zxid, 20);
+	ZK_ASSERT_EQ(info.replayed, 0);
+	ZK_ASSERT_EQ(zk_tree_digest(db.tree), old[20]);
+	ZK_ASSERT_EQ(fsize(fname(c.log_dir, "log", 21)), -1);
+	ZK_ASSERT(fsize(fname(c.log_dir, "log", 19)) > 0);
+	zk_db_close(&db);
+	fx_free(&c);
+	/* A zxid only a snapshot holds (its log purged). */
+	unlink(fname(f.log_dir, "log", 1));
+	ZK_ASSERT_EQ(truncated(&f, &c, 10, &db, &info, &e), ZK_OK);
+	ZK_ASSERT_EQ(db.last_zxid, 10);
+	ZK_ASSERT_EQ(zk_tree_digest(db.tree), old[10]);
+	ZK_ASSERT_EQ(info.replayed, 0);
+	zk_db_close(&db);
+	fx_free(&c);
+	fx_free(&f);
+}
+
+/*
+ * recover (5) of recover.c: a zxid recovery cannot reach (past the end, of
+ * a later epoch, before a purged log) is refused and changes nothing.
+ */
+static void
+test_truncate_missing(void)
+{
+	struct zk_error		 e;
+	struct fixture		 f;
+	char			 before[2048], after[2048];
+
+	history(&f);
+	unlink(fname(f.log_dir, "log", 1));
+	dir_sig(f.snap_dir, before, sizeof(before));
+	ZK_ASSERT_EQ(zk_recover_truncate(f.snap_dir, f.log_dir, 26, &e),
+	    ZK_ECORRUPT);
+	ZK_ASSERT_STR(e.msg, "cannot truncate to 0x1a: not in the log");
+	ZK_ASSERT_EQ(zk_recover_truncate(f.snap_dir, f.log_dir, ZK_ZXID(1, 3),
+	    &e), ZK_ECORRUPT);
+	ZK_ASSERT_STR(e.msg, "cannot truncate to 0x100000003: not in the log");
+	ZK_ASSERT_EQ(zk_recover_truncate(f.snap_dir, f.log_dir, 5, &e),
+	    ZK_ECORRUPT);
+	ZK_ASSERT_STR(e.msg, "cannot truncate to 0x5: not in the log");
+	ZK_ASSERT_EQ(zk_recover_truncate(f.snap_dir, f.log_dir, -1, &e),
+	    ZK_ECORRUPT);
+	ZK_ASSERT(strstr(e.msg, "no valid snapshot at or before") != NULL);
+	dir_sig(f.snap_dir, after, sizeof(after));
+	ZK_ASSERT_STR(after, before);
+	fx_free(&f);
+}
+
+/*
+ * recover (5) of recover.c: truncate killed after any durable step leaves
+ * the old history, in full or cut at a point at or after zxid; run again,
+ * it completes.
+ */
+static void
+test_truncate_crash(void)
+{
+	struct zk_recover_info	 info;
+	struct zk_error		 e;
+	struct zk_db		 db;
+	struct fixture		 f, c;
+	struct op		 o;
+	uint64_t		 old[26];
+	int64_t			 prev = 25;
+	int			 n, r, ok = 1;
+
+	history(&f);
+	digests(old, 25);
+	o.zxid = 15;
+	for (n = 1; n < 20; n++) {
+		fx_copy(&f, &c);
+		o.f = &c;
+		if ((r = run_crashing(n, op_truncate, &o)) != 42) {
+			ZK_ASSERT_EQ(r, 0);
+			fx_free(&c);
+			break;
+		}
+		ok &= recover(&c, &db, &info, &e) == ZK_OK;
+		ok &= db.last_zxid >= 15 && db.last_zxid <= prev &&
+		    zk_tree_digest(db.tree) == old[db.last_zxid];
+		prev = db.last_zxid;
+		zk_db_close(&db);
+		ok &= run_crashing(0, op_truncate, &o) == 0;
+		ok &= recover(&c, &db, &info, &e) == ZK_OK &&
+		    db.last_zxid == 15 && zk_tree_digest(db.tree) == old[15];
+		zk_db_close(&db);
+		fx_free(&c);
+		if (!ok)
+			fprintf(stderr, "crash at step %d: %s\n", n, e.msg);
+	}
+	ZK_ASSERT(ok);
+	ZK_ASSERT_EQ(n, 5);	/* snapshot 20, logs 21 and 19, cut log 11 */
+	fx_free(&f);
+}
+
+struct got {
+	int64_t	 zxid[64];
+	size_t	 n;
+	int	 same;	/* every payload is the txn's encoding */
+};
+
+static void
+collect(void *arg, int64_t zxid, const void *rec, size_t len)
+{
+	struct got	*g = arg;
+	struct zk_txn	 t;
+	struct zk_buf	 b;
+	char		 path[64], data[64];
+
+	gen(zxid, &t, path, data);
+	zk_buf_init(&b);
+	zk_txn_encode(&b, &t);
+	g->same &= b.len == len && memcmp(b.data, rec, len) == 0;
+	zk_buf_close(&b);
+	if (g->n < 64)
+		g->zxid[g->n++] = zxid;
+}
+
+static int
+tail(struct fixture *f, size_t n, struct got *g, int64_t *base)
+{
+	struct zk_error	 e;
+
+	memset(g, 0, sizeof(*g));
+	g->same = 1;
+	return zk_recover_tail(f->snap_dir, f->log_dir, n, collect, g, base,
+	    &e);
+}
+
+/*
+ * recover (5): the tail gives the last n logged txns after the snapshot,
+ * in order, as logged, and the zxid before them; across a log roll, and
+ * from the snapshot when the log after it holds fewer.
+ */
+static void
+test_tail(void)
+{
+	struct fixture	 f, c = { 0 };
+	struct got	 g;
+	int64_t		 base = -1;
+	size_t		 i;
+	int		 ok = 1;
+
+	fx_open(&f, 1);
+	fx_txns(&f, 1, 10);
+	fx_snap(&f);
+	fx_txns(&f, 11, 18);
+	zk_txnlog_roll(f.log);
+	fx_txns(&f, 19, 25);
+	fx_close(&f);
+	/* snapshots 0, 10; logs 1-10, 11-18, 19-25 */
+	ZK_ASSERT_EQ(tail(&f, 5, &g, &base), ZK_OK);
+	ZK_ASSERT_EQ(g.n, 5);
+	ZK_ASSERT_EQ(g.zxid[0], 21);
+	ZK_ASSERT_EQ(base, 20);
+	ZK_ASSERT(g.same);
+	/* Across the roll. */
+	ZK_ASSERT_EQ(tail(&f, 10, &g, &base), ZK_OK);
+	ZK_ASSERT_EQ(g.n, 10);
+	for (i = 0; i < g.n; i++)
+		ok &= g.zxid[i] == 16 + (int64_t)i;
+	ZK_ASSERT(ok);
+	ZK_ASSERT_EQ(base, 15);
+	ZK_ASSERT(g.same);
+	/* More than the log holds after the snapshot: from the snapshot. */
+	ZK_ASSERT_EQ(tail(&f, 100, &g, &base), ZK_OK);
+	ZK_ASSERT_EQ(g.n, 15);
+	ZK_ASSERT_EQ(g.zxid[0], 11);
+	ZK_ASSERT_EQ(g.zxid[14], 25);
+	ZK_ASSERT_EQ(base, 10);
+	ZK_ASSERT_EQ(tail(&f, 0, &g, &base), ZK_OK);
+	ZK_ASSERT_EQ(g.n, 0);
+	ZK_ASSERT_EQ(base, 25);
+	/* A fresh directory has nothing; base 0. */
+	c.snap_dir = c.log_dir = newdir();
+	ZK_ASSERT_EQ(tail(&c, 10, &g, &base), ZK_OK);
+	ZK_ASSERT_EQ(g.n, 0);
+	ZK_ASSERT_EQ(base, 0);
+	free(c.snap_dir);
+	fx_free(&f);
+}
+
+/*
+ * recover: acceptedEpoch keeps the leader's sid on a second line; a
+ * one-line file reads as sid 0; junk on the second line is refused.
+ */
+static void
+test_epoch_from(void)
+{
+	struct zk_error	 e;
+	char		*dir = newdir(), p[700], buf[16];
+	int64_t		 v = 0;
+	int		 sid = -1, fd;
+	ssize_t		 n;
+
+	ZK_ASSERT_EQ(zk_epoch_read_from(dir, "acceptedEpoch", &v, &sid, &e),
+	    ZK_OK);
+	ZK_ASSERT_EQ(v, -1);
+	ZK_ASSERT_EQ(sid, 0);
+	ZK_ASSERT_EQ(zk_epoch_write_from(dir, "acceptedEpoch", 12, 3, &e),
+	    ZK_OK);
+	snprintf(p, sizeof(p), "%s/acceptedEpoch", dir);
+	fd = open(p, O_RDONLY);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	ZK_ASSERT_EQ(n, 5);
+	ZK_ASSERT_MEM(buf, "12\n3\n", 5);
+	ZK_ASSERT_EQ(zk_epoch_read_from(dir, "acceptedEpoch", &v, &sid, &e),
+	    ZK_OK);
+	ZK_ASSERT_EQ(v, 12);
+	ZK_ASSERT_EQ(sid, 3);
+	/* The one-line reader keeps refusing what is not one number. */
+	ZK_ASSERT_EQ(zk_epoch_read(dir, "acceptedEpoch", &v, &e), ZK_ECORRUPT);
+	/* A file ZooKeeper (or zk_epoch_write) wrote: sid 0. */
+	ZK_ASSERT_EQ(zk_epoch_write(dir, "acceptedEpoch", 7, &e), ZK_OK);
+	ZK_ASSERT_EQ(zk_epoch_read_from(dir, "acceptedEpoch", &v, &sid, &e),
+	    ZK_OK);
+	ZK_ASSERT_EQ(v, 7);
+	ZK_ASSERT_EQ(sid, 0);
+	fd = open(p, O_WRONLY | O_TRUNC);
+	ZK_ASSERT_EQ(write(fd, "7\n3x\n", 5), 5);
+	close(fd);
+	ZK_ASSERT_EQ(zk_epoch_read_from(dir, "acceptedEpoch", &v, &sid, &e),
+	    ZK_ECORRUPT);
+	ZK_ASSERT(strstr(e.msg, "acceptedEpoch: not an epoch number") != NULL);
+	fd = open(p, O_WRONLY | O_TRUNC);
+	ZK_ASSERT_EQ(write(fd, "7\n99999999999\n", 14), 14);
+	close(fd);
+	ZK_ASSERT_EQ(zk_epoch_read_from(dir, "acceptedEpoch", &v, &sid, &e),
+	    ZK_ECORRUPT);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -769,6 +1418,13 @@ main(void)
 	ZK_RUN(test_torn_header);
 	ZK_RUN(test_purge);
 	ZK_RUN(test_epoch);
+	ZK_RUN(test_epoch_from);
+	ZK_RUN(test_install);
+	ZK_RUN(test_install_crash);
+	ZK_RUN(test_truncate);
+	ZK_RUN(test_truncate_missing);
+	ZK_RUN(test_truncate_crash);
+	ZK_RUN(test_tail);
 	rc = ZK_TEST_DONE();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmproot);
 	if (system(cmd) != 0)

@@ -1,6 +1,7 @@
 /*
  * Unit tests of lib/snap.c: round trip of the tree and the sessions,
- * damage detection, the fork path, file listing, and speed.
+ * damage detection, the fork path, file listing, speed, snapshots in
+ * memory (encode, decode of damaged bytes) and install's checks.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -339,6 +340,259 @@ test_speed(void)
 	ZK_ASSERT(read < SPEED_LIMIT_MS);
 }
 
+static uint32_t	 rng = 2463534242u;	/* xorshift32, fixed seed */
+
+static uint32_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+/* A whole file's bytes, or NULL. */
+static unsigned char *
+slurp(const char *file, size_t *len)
+{
+	struct stat	 st;
+	unsigned char	*b;
+	int		 fd;
+
+	if ((fd = open(file, O_RDONLY)) == -1 || fstat(fd, &st) == -1)
+		return NULL;
+	b = malloc((size_t)st.st_size + 1);
+	*len = (size_t)read(fd, b, (size_t)st.st_size);
+	close(fd);
+	return b;
+}
+
+/* The trailer's CRC32C made right again after the bytes were changed. */
+static void
+reseal(unsigned char *b, size_t len)
+{
+	zk_store_be32(b + len - 4, zk_crc32c(0, b, len - 4));
+}
+
+/*
+ * snap (3) of snap.h: encode gives the bytes of the file zk_snap_write
+ * makes (also after bytes already in the buffer), and decode loads what
+ * zk_snap_read loads.
+ */
+static void
+test_encode_decode(void)
+{
+	struct zk_db	 a, b, c;
+	struct zk_buf	 buf;
+	struct zk_error	 e;
+	unsigned char	*file;
+	char		*dir = newdir();
+	size_t		 flen = 0;
+	int64_t		 zb = 0, zc = 0;
+
+	build(&a);
+	ZK_ASSERT_EQ(zk_snap_write(&a, a.last_zxid, dir, &e), ZK_OK);
+	file = slurp(snapname(dir, a.last_zxid), &flen);
+	ZK_ASSERT(file != NULL);
+	zk_buf_init(&buf);
+	zk_buf_append(&buf, "frame", 5);
+	ZK_ASSERT_EQ(zk_snap_encode(&a, a.last_zxid, &buf), ZK_OK);
+	ZK_ASSERT_EQ(buf.len, flen + 5);
+	ZK_ASSERT_MEM(buf.data + 5, file, flen);
+	zk_db_init(&b);
+	zk_db_init(&c);
+	ZK_ASSERT_EQ(zk_snap_decode(buf.data + 5, buf.len - 5, &b, &zb, 0, &e),
+	    ZK_OK);
+	ZK_ASSERT_EQ(zk_snap_read(snapname(dir, a.last_zxid), &c, &zc, 0, &e),
+	    ZK_OK);
+	ZK_ASSERT_EQ(zb, a.last_zxid);
+	ZK_ASSERT_EQ(zb, zc);
+	ZK_ASSERT_EQ(b.last_zxid, c.last_zxid);
+	ZK_ASSERT_EQ(zk_tree_digest(b.tree), zk_tree_digest(a.tree));
+	ZK_ASSERT_EQ(zk_tree_digest(b.tree), zk_tree_digest(c.tree));
+	ZK_ASSERT_EQ(zk_tree_digest_full(b.tree), zk_tree_digest(b.tree));
+	ZK_ASSERT(same_sessions(&b, &c));
+	ZK_ASSERT(same_sessions(&a, &b));
+	free(file);
+	zk_buf_close(&buf);
+	zk_db_close(&a);
+	zk_db_close(&b);
+	zk_db_close(&c);
+}
+
+/* snap (2): every cut of received bytes is ZK_ECORRUPT naming them. */
+static void
+test_decode_truncated(void)
+{
+	struct zk_db	 a, b;
+	struct zk_buf	 buf;
+	struct zk_error	 e;
+	unsigned char	*cut;
+	int64_t		 zxid;
+	size_t		 len;
+	int		 all = 1;
+
+	build(&a);
+	zk_buf_init(&buf);
+	zk_snap_encode(&a, a.last_zxid, &buf);
+	for (len = 0; len < buf.len; len++) {
+		cut = malloc(len + 1);	/* exactly len bytes for ASan */
+		memcpy(cut, buf.data, len);
+		zk_db_init(&b);
+		all &= zk_snap_decode(cut, len, &b, &zxid, 0, &e) ==
+		    ZK_ECORRUPT &&
+		    strncmp(e.msg, "received snapshot: ", 19) == 0;
+		zk_db_close(&b);
+		free(cut);
+	}
+	ZK_ASSERT(all);
+	zk_buf_close(&buf);
+	zk_db_close(&a);
+}
+
+/*
+ * snap (2), (3): 1,000 random bytes changed are all caught by the CRC;
+ * with the CRC made right again, the body checks catch them or the bytes
+ * load as a whole db, never a crash, never another error.
+ */
+static void
+test_decode_random(void)
+{
+	struct zk_db	 a, b;
+	struct zk_buf	 buf;
+	struct zk_error	 e;
+	unsigned char	*m;
+	int64_t		 zxid;
+	size_t		 at;
+	int		 i, rc, crc_caught = 0, refused = 0, loaded = 0;
+
+	build(&a);
+	zk_buf_init(&buf);
+	zk_snap_encode(&a, a.last_zxid, &buf);
+	m = malloc(buf.len);
+	for (i = 0; i < 1000; i++) {
+		memcpy(m, buf.data, buf.len);
+		at = rnd() % buf.len;
+		m[at] ^= (unsigned char)(1 + rnd() % 255);
+		zk_db_init(&b);
+		crc_caught += zk_snap_decode(m, buf.len, &b, &zxid, 0, &e) ==
+		    ZK_ECORRUPT;
+		zk_db_close(&b);
+		reseal(m, buf.len);
+		zk_db_init(&b);
+		rc = zk_snap_decode(m, buf.len, &b, &zxid, 0, &e);
+		if (rc == ZK_OK && b.last_zxid == zxid &&
+		    zk_tree_digest_full(b.tree) == zk_tree_digest(b.tree))
+			loaded++;
+		else if (rc == ZK_ECORRUPT)
+			refused++;
+		zk_db_close(&b);
+	}
+	free(m);
+	ZK_ASSERT_EQ(crc_caught, 1000);
+	ZK_ASSERT_EQ(refused + loaded, 1000);
+	fprintf(stderr, "     (resealed: %d refused, %d loaded)\n", refused,
+	    loaded);
+	ZK_ASSERT(refused > 0 && loaded > 0);
+	zk_buf_close(&buf);
+	zk_db_close(&a);
+}
+
+/*
+ * snap (3): a record claiming 2^32 - 1 items is refused before msgpack
+ * would allocate for them.
+ */
+static void
+test_decode_huge_count(void)
+{
+	struct zk_db	 a, b;
+	struct zk_buf	 buf;
+	struct zk_error	 e;
+	unsigned char	*m;
+	int64_t		 zxid;
+	size_t		 len;
+
+	zk_db_init(&a);
+	zk_buf_init(&buf);
+	zk_snap_encode(&a, 5, &buf);
+	len = buf.len;
+	m = malloc(len);
+	memcpy(m, buf.data, len);
+	/* The root's record starts the body: make it an array 32 of ~4G. */
+	ZK_ASSERT_EQ(m[16], 0x94);
+	m[16] = 0xdd;
+	m[17] = m[18] = m[19] = m[20] = 0xff;
+	reseal(m, len);
+	zk_db_init(&b);
+	ZK_ASSERT_EQ(zk_snap_decode(m, len, &b, &zxid, 0, &e), ZK_ECORRUPT);
+	ZK_ASSERT(strstr(e.msg, "received snapshot: bad record at offset 16")
+	    != NULL);
+	zk_db_close(&b);
+	free(m);
+	zk_buf_close(&buf);
+	zk_db_close(&a);
+}
+
+/* Names of the files in dir, sorted, joined by spaces. */
+static void
+listing(const char *dir, char *out, size_t len)
+{
+	char	 cmd[700];
+	FILE	*p;
+	size_t	 n;
+
+	snprintf(cmd, sizeof(cmd), "ls %s | tr '\\n' ' '", dir);
+	out[0] = '\0';
+	if ((p = popen(cmd, "r")) == NULL)
+		return;
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	pclose(p);
+}
+
+/*
+ * snap (4) of snap.c: install refuses damaged bytes and bytes of another
+ * zxid, changing nothing; good bytes become snapshot.Z, the only file.
+ */
+static void
+test_install_checks(void)
+{
+	struct zk_db	 a, b;
+	struct zk_buf	 buf;
+	struct zk_error	 e;
+	char		*dir = newdir(), before[512], after[512];
+	int64_t		 zxid;
+
+	build(&a);
+	ZK_ASSERT_EQ(zk_snap_write(&a, 0, dir, &e), ZK_OK);
+	zk_buf_init(&buf);
+	zk_snap_encode(&a, a.last_zxid, &buf);
+	listing(dir, before, sizeof(before));
+	buf.data[40] ^= 1;
+	ZK_ASSERT_EQ(zk_snap_install(dir, dir, buf.data, buf.len, a.last_zxid,
+	    &e), ZK_ECORRUPT);
+	ZK_ASSERT_STR(e.msg, "received snapshot: checksum mismatch");
+	buf.data[40] ^= 1;
+	ZK_ASSERT_EQ(zk_snap_install(dir, dir, buf.data, buf.len, 7, &e),
+	    ZK_ECORRUPT);
+	ZK_ASSERT(strstr(e.msg, "expected 0x7") != NULL);
+	listing(dir, after, sizeof(after));
+	ZK_ASSERT_STR(after, before);
+	ZK_ASSERT_EQ(zk_snap_install(dir, dir, buf.data, buf.len, a.last_zxid,
+	    &e), ZK_OK);
+	listing(dir, after, sizeof(after));
+	snprintf(before, sizeof(before), "snapshot.%016" PRIx64 " ",
+	    (uint64_t)a.last_zxid);
+	ZK_ASSERT_STR(after, before);
+	zk_db_init(&b);
+	ZK_ASSERT_EQ(zk_snap_read(snapname(dir, a.last_zxid), &b, &zxid, 0,
+	    &e), ZK_OK);
+	ZK_ASSERT_EQ(zk_tree_digest(b.tree), zk_tree_digest(a.tree));
+	zk_db_close(&b);
+	zk_buf_close(&buf);
+	zk_db_close(&a);
+}
+
 int
 main(void)
 {
@@ -354,6 +608,11 @@ main(void)
 	ZK_RUN(test_fork);
 	ZK_RUN(test_write_error);
 	ZK_RUN(test_speed);
+	ZK_RUN(test_encode_decode);
+	ZK_RUN(test_decode_truncated);
+	ZK_RUN(test_decode_random);
+	ZK_RUN(test_decode_huge_count);
+	ZK_RUN(test_install_checks);
 	rc = ZK_TEST_DONE();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmproot);
 	if (system(cmd) != 0)
