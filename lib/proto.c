@@ -95,9 +95,8 @@ zk_frame_check(const void *hdr, size_t max_frame, uint32_t *len,
 	return ZK_OK;
 }
 
-/* Reserves the header of a frame at the end of out; returns its offset. */
-static size_t
-frame_begin(struct zk_buf *out, size_t hint)
+size_t
+zk_frame_begin(struct zk_buf *out, size_t hint)
 {
 	size_t	 at = out->len;
 
@@ -107,9 +106,9 @@ frame_begin(struct zk_buf *out, size_t hint)
 	return at;
 }
 
-/* Writes the length of what followed the header at "at" (invariant (3)). */
-static void
-frame_end(struct zk_buf *out, size_t at)
+/* Invariant (3): the length is of what followed the header at "at". */
+void
+zk_frame_end(struct zk_buf *out, size_t at)
 {
 	zk_store_be32(out->data + at, (uint32_t)(out->len - at - ZK_FRAME_HDR));
 }
@@ -126,14 +125,14 @@ zk_proto_encode_request(struct zk_buf *out, const struct zk_request *req)
 	size_t			 at, hint;
 
 	hint = 64 + req->data_len + (req->path ? strlen(req->path) : 0);
-	at = frame_begin(out, hint);
+	at = zk_frame_begin(out, hint);
 	msgpack_packer_init(&pk, out, zk_buf_write);
 	msgpack_pack_array(&pk, 3);
 	msgpack_pack_int64(&pk, req->xid);
 	msgpack_pack_int(&pk, req->op);
 	/* An unknown op goes out with no fields: the peer will refuse it. */
 	zk_fields_pack(&pk, d != NULL ? d->fields : 0, req);
-	frame_end(out, at);
+	zk_frame_end(out, at);
 }
 
 void
@@ -145,7 +144,7 @@ zk_proto_encode_reply(struct zk_buf *out, const struct zk_reply *rep)
 
 	hint = 128 + (rep->has_data ? rep->data_len : 0) +
 	    (rep->path ? strlen(rep->path) : 0);
-	at = frame_begin(out, hint);
+	at = zk_frame_begin(out, hint);
 	msgpack_packer_init(&pk, out, zk_buf_write);
 	msgpack_pack_array(&pk, 4);
 	msgpack_pack_int64(&pk, rep->xid);
@@ -201,7 +200,7 @@ zk_proto_encode_reply(struct zk_buf *out, const struct zk_reply *rep)
 		KEY(&pk, "j");
 		zk_fields_pack_str(&pk, rep->status_json);
 	}
-	frame_end(out, at);
+	zk_frame_end(out, at);
 }
 
 /* Decoding */

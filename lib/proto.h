@@ -136,6 +136,14 @@ struct zk_reply {
 int		 zk_frame_check(const void *hdr, size_t max_frame, uint32_t *len,
 		    struct zk_error *e);
 
+/*
+ * Building a frame in place: zk_frame_begin reserves the header at the end
+ * of out (hint: bytes expected after it) and returns its offset;
+ * zk_frame_end writes the length of what was appended since.
+ */
+size_t		 zk_frame_begin(struct zk_buf *out, size_t hint);
+void		 zk_frame_end(struct zk_buf *out, size_t at);
+
 /* Appends one whole frame (header and message) to out. */
 void		 zk_proto_encode_request(struct zk_buf *out,
 		    const struct zk_request *req);
