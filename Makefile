@@ -6,6 +6,7 @@
 #   make run        a standalone zk-peer on 127.0.0.1:2181, data in ./data
 #   make test       unit tests, then every BATS file; ends "N passed, M failed"
 #   make check-asan the same tests under AddressSanitizer + UBSan
+#   make sim        the replication simulator over SEEDS seeds (JOBS processes)
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -34,10 +35,24 @@ BINS	  = $(patsubst cmd/%.c,$(B)/bin/%,$(CMD_SRCS))
 TESTS	  = $(patsubst tests/unit/%.c,$(B)/build/tests/%,$(TEST_SRCS))
 LIB_OBJS  = $(patsubst lib/%.c,$(OBJDIR)/lib/%.o,$(LIB_SRCS))
 
-.PHONY: all deps run test unit bats check-asan install clean
+# The replication simulator (tests/sim): build/tests/sim and its make test
+# program build/tests/test_sim. The -planted twins link lib/zab*.c built
+# with ZK_PLANTED_BUGS (and tests/sim built so too) instead of the real ones.
+SIM_SRCS  = $(filter-out tests/sim/sim_main.c tests/sim/test_sim.c, \
+	    $(sort $(wildcard tests/sim/*.c)))
+SIM_OBJS  = $(patsubst %.c,$(OBJDIR)/%.o,$(SIM_SRCS))
+SIMP_OBJS = $(patsubst %.c,$(OBJDIR)/planted/%.o,$(SIM_SRCS))
+SIMP_LIB  = $(filter-out $(OBJDIR)/lib/zab%.o,$(LIB_OBJS)) \
+	    $(patsubst lib/%.c,$(OBJDIR)/planted/lib/%.o,$(wildcard lib/zab*.c))
+SIM_BINS  = $(B)/build/tests/sim $(B)/build/tests/sim-planted \
+	    $(B)/build/tests/test_sim $(B)/build/tests/test_sim_planted
+SEEDS	 ?= 10000
+JOBS	 ?= 2
+
+.PHONY: all deps run test unit bats check-asan install clean sim
 # Objects are kept between builds, not removed as intermediates.
 .SECONDARY:
-all: deps $(BINS) $(LIB) $(TESTS)
+all: deps $(BINS) $(LIB) $(TESTS) $(SIM_BINS)
 
 # Installs whatever Debian package the build or the tests need and is missing.
 deps:
@@ -59,6 +74,32 @@ $(B)/build/tests/%: $(OBJDIR)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+$(OBJDIR)/planted/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DZK_PLANTED_BUGS -MMD -MP -Ilib -c -o $@ $<
+
+$(B)/build/tests/sim: $(OBJDIR)/tests/sim/sim_main.o $(SIM_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(SIM_OBJS) $(LIB) $(LDLIBS)
+
+$(B)/build/tests/test_sim: $(OBJDIR)/tests/sim/test_sim.o $(SIM_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(SIM_OBJS) $(LIB) $(LDLIBS)
+
+$(B)/build/tests/sim-planted: $(OBJDIR)/planted/tests/sim/sim_main.o \
+    $(SIMP_OBJS) $(SIMP_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/build/tests/test_sim_planted: $(OBJDIR)/planted/tests/sim/test_sim.o \
+    $(SIMP_OBJS) $(SIMP_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The long run: make sim SEEDS=1000000 (ensemble sizes rotate by seed).
+sim: deps $(B)/build/tests/sim
+	$(B)/build/tests/sim --seeds $(SEEDS) --jobs $(JOBS)
+
 run: all
 	@mkdir -p data
 	./bin/zk-peer --data-dir ./data
@@ -67,9 +108,9 @@ test: all
 	@sh tests/run.sh $(B)
 
 check-asan: deps
-	$(MAKE) B=build/asan SAN=1 OPT=-O1 $(patsubst $(B)/%,build/asan/%,$(BINS) $(TESTS))
+	$(MAKE) B=build/asan SAN=1 OPT=-O1 $(patsubst $(B)/%,build/asan/%,$(BINS) $(TESTS) $(SIM_BINS))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    sh tests/run.sh build/asan
+	    ZK_SIM_SCALE=20 sh tests/run.sh build/asan
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
