@@ -100,6 +100,21 @@ run(int argc, char *argv[])
 	return rc == ZK_OK ? 0 : 1;
 }
 
+/*
+ * Serving: a standalone server always; an ensemble member when it is not
+ * looking and says it serves.
+ */
+static int
+serving(json_t *o)
+{
+	const char	*mode = json_string_value(json_object_get(o, "mode"));
+	json_t		*v = json_object_get(o, "serving");
+
+	if (mode == NULL || strcmp(mode, "looking") == 0)
+		return 0;
+	return v == NULL || json_is_true(v);
+}
+
 /* One line per server: "HOST:PORT MODE key=value ..." */
 static void
 print_text(const char *server, json_t *o)
@@ -111,11 +126,15 @@ print_text(const char *server, json_t *o)
 	json_object_foreach(o, k, v) {
 		if (strcmp(k, "mode") == 0)
 			continue;
-		if (strcmp(k, "zxid") == 0)
-			printf(" zxid=0x%llx",
+		if (strcmp(k, "zxid") == 0 || strcmp(k, "last_logged") == 0)
+			printf(" %s=0x%llx", k,
 			    (unsigned long long)json_integer_value(v));
 		else if (json_is_integer(v))
 			printf(" %s=%lld", k, (long long)json_integer_value(v));
+		else if (json_is_boolean(v))
+			printf(" %s=%s", k, json_is_true(v) ? "true" : "false");
+		else if (json_is_string(v))
+			printf(" %s=%s", k, json_string_value(v));
 	}
 	printf("\n");
 }
@@ -170,8 +189,7 @@ status(int argc, char *argv[])
 			if (strcmp(out, "text") == 0)
 				fprintf(stderr, "zk-peer: %s: %s\n", list[i],
 				    e.msg);
-		} else if (strcmp(json_string_value(json_object_get(o,
-		    "mode")), "looking") == 0)
+		} else if (!serving(o))
 			bad = 1;
 		json_object_set_new(o, "server", json_string(list[i]));
 		if (strcmp(out, "json") == 0) {

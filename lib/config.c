@@ -2,7 +2,7 @@
  * zoo.cfg and myid: ZooKeeper's key=value format, with the keys of
  * DESIGN.md "Configuration" and a few of ZooKeeper's tuning keys that
  * have a meaning here (jute.maxbuffer, preAllocSize,
- * globalOutstandingLimit).
+ * globalOutstandingLimit, commitLogCount).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -29,6 +29,7 @@ zk_config_defaults(struct zk_config *c)
 	c->max_data = 1024 * 1024;
 	c->prealloc = 64 * 1024 * 1024;
 	c->max_outstanding = 1000;
+	c->commit_log_count = 500;
 }
 
 static int
@@ -114,6 +115,7 @@ zk_config_line(struct zk_config *c, const char *line, struct zk_error *e)
 		F("snapCount", snap_count, 2, 100000000),
 		F("autopurge.snapRetainCount", snap_retain, 1, 1000000),
 		F("globalOutstandingLimit", max_outstanding, 1, 10000000),
+		F("commitLogCount", commit_log_count, 1, 10000000),
 #undef F
 	};
 	char	 buf[1024], *k, *v, *eq;
@@ -209,6 +211,7 @@ read_myid(const char *dir, int *id, struct zk_error *e)
 int
 zk_config_finish(struct zk_config *c, struct zk_error *e)
 {
+	size_t	 i;
 	int	 rc;
 
 	if (c->data_log_dir[0] == '\0')
@@ -229,5 +232,14 @@ zk_config_finish(struct zk_config *c, struct zk_error *e)
 	if (c->nservers > 1 && c->myid == 0)
 		return zk_error_set(e, ZK_EBADARGUMENTS,
 		    "servers are listed but no id given (--id or myid)");
+	if (c->nservers > 1) {
+		for (i = 0; i < c->nservers; i++)
+			if (c->servers[i].id == c->myid)
+				break;
+		if (i == c->nservers)
+			return zk_error_set(e, ZK_EBADARGUMENTS,
+			    "server id %d is not one of the server.N lines",
+			    c->myid);
+	}
 	return ZK_OK;
 }

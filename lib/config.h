@@ -44,6 +44,8 @@ struct zk_config {
 	size_t		 max_data;		/* jute.maxbuffer: bytes of data, 1 MiB */
 	size_t		 prealloc;		/* preAllocSize: log chunk bytes */
 	int		 max_outstanding;	/* per connection, before pushing back */
+	int		 commit_log_count;	/* commitLogCount, 500: txns
+						   kept to sync by DIFF */
 	int		 myid;			/* from --id or myid; 0 standalone */
 	struct zk_server_addr servers[ZK_MAX_SERVERS];
 	size_t		 nservers;

@@ -15,6 +15,9 @@
  *      its proposals forget it at once.
  *  (3) A frame that breaks the protocol gets one error reply (xid 0) and
  *      the connection is closed: the rest of its stream cannot be trusted.
+ *  (5) An ensemble member that is not the serving leader answers status
+ *      and refuses anything else with ZK_ENOTSERVING, closing the
+ *      connection, so that the client moves on to another server.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -319,6 +322,13 @@ handle(struct zk_conn *c, struct creq *q)
 	char			*json;
 
 	q->start_us = zk_now_mono_us();
+	if (s->rep != NULL && !s->serving && q->req.op != ZK_OP_STATUS) {
+		/* Invariant (5). */
+		send_error(c, q->req.xid, ZK_ENOTSERVING, 0);
+		creq_free(q);
+		zk_conn_close_later(c);
+		return;
+	}
 	if (c->session_id != 0)
 		zk_sessions_touch(s->db.sessions, c->session_id,
 		    zk_now_mono_ms());

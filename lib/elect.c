@@ -77,6 +77,7 @@ struct zk_elect {
 	int64_t		 settle_until;	/* -1: no quorum seen */
 	int64_t		 next_resend;	/* LOOKING: resend at, ms */
 	int64_t		 resend_iv;	/* current interval, ms */
+	int		 joined;	/* decided by join(), not tally() */
 };
 
 int
@@ -255,6 +256,7 @@ start(struct zk_elect *el, const struct zk_elect_event *ev,
 	el->settle_until = -1;
 	el->resend_iv = el->cfg.resend_ms;
 	el->next_resend = ev->now_ms + el->resend_iv;
+	el->joined = 0;
 	broadcast(el, out);
 }
 
@@ -376,6 +378,7 @@ join(struct zk_elect *el, struct zk_elect_out *out)
 				count++;
 		}
 		if (count >= el->quorum) {
+			el->joined = 1;
 			decide(el, &l->est.vote, l->est.round, out);
 			return 1;
 		}
@@ -459,6 +462,41 @@ zk_elect_step(struct zk_elect *el, const struct zk_elect_event *ev,
 		    el->settle_until < out->deadline_ms)
 			out->deadline_ms = el->settle_until;
 	}
+}
+
+/*
+ * For the log: the votes behind the proposal or the decision. After a
+ * join, the FOLLOWING/LEADING notes naming the leader; otherwise my own
+ * vote and each member's latest LOOKING vote of this round.
+ */
+size_t
+zk_elect_votes(const struct zk_elect *el, struct zk_elect_note *out,
+    size_t max)
+{
+	const struct member	*p;
+	size_t			 i, n = 0;
+
+	if (el->joined && el->state != ZK_LOOKING) {
+		for (i = 0; i < el->n && n < max; i++) {
+			p = &el->m[i];
+			if (p->has_est &&
+			    p->est.vote.leader == el->decided.leader)
+				out[n++] = p->est;
+		}
+		return n;
+	}
+	for (i = 0; i < el->n && n < max; i++) {
+		p = &el->m[i];
+		if (i == el->me)
+			my_note(el, &out[n++]);
+		else if (p->has_vote) {
+			out[n].sid = p->sid;
+			out[n].state = ZK_LOOKING;
+			out[n].round = el->round;
+			out[n++].vote = p->vote;
+		}
+	}
+	return n;
 }
 
 void

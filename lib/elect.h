@@ -115,6 +115,16 @@ void		 zk_elect_step(struct zk_elect *el,
 void		 zk_elect_settled(struct zk_elect *el, int state,
 		    const struct zk_vote *vote);
 
+/*
+ * The votes that stand behind the current proposal or decision, for the
+ * peer's log: after a decision by (3), the FOLLOWING/LEADING notes that
+ * name the leader; otherwise this peer's own note and the latest vote each
+ * member sent in this round (each as a LOOKING note of this round). In
+ * member order, at most max of them into out; returns how many.
+ */
+size_t		 zk_elect_votes(const struct zk_elect *el,
+		    struct zk_elect_note *out, size_t max);
+
 /* 1 if a orders above b (epoch, then zxid, then sid). */
 int		 zk_vote_better(const struct zk_vote *a, const struct zk_vote *b);
 

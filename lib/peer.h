@@ -1,14 +1,20 @@
 /*
  * What the parts of a running peer share: the peer itself, its client
- * connections, and the proposals in flight. Internal to server.c,
- * conn.c and pipeline.c; the public face is server.h.
+ * connections, the proposals in flight, and the ensemble member's shell.
+ * Internal to server.c, conn.c, pipeline.c and replica.c; the public face
+ * is server.h.
  *
  * The request pipeline (DESIGN.md "Request pipeline"):
  *
  *   conn.c            pipeline.c                       conn.c
- *   read frame -> prep (validate, build txn, zxid) -> log writer thread
- *                 (fdatasync) -> ack -> commit on a quorum (of one, here)
- *                 -> apply to the db -> reply on the origin connection
+ *   read frame -> prep (validate, build txn, zxid) -> log -> commit on a
+ *                 quorum -> apply to the db -> reply on the origin
+ *                 connection
+ *
+ * Standalone, the log writer's durable copy is the whole quorum
+ * (pipeline.c counts it). In an ensemble, replica.c hands the txn to the
+ * ZAB machine (zk_quorum) as a PROPOSE and the machine says when to
+ * APPLY it; the pipeline then applies it exactly as standalone does.
  *
  * Invariants:
  *  (1) Proposals are committed and applied in zxid order, and only after
@@ -18,6 +24,12 @@
  *  (3) A connection holds at most cfg.max_outstanding requests, and at
  *      most OUT_HIGH bytes of unread replies (plus one reply); beyond that
  *      it stops reading and answering until its client catches up.
+ *  (4) In an ensemble, client requests other than status are taken only
+ *      while this peer is the serving leader (s->serving); when it stops
+ *      serving, every client connection is closed and every proposal
+ *      dropped.
+ *  (5) A sync is answered only once every txn proposed before it arrived
+ *      has been applied.
  */
 #ifndef ZK_PEER_H
 #define ZK_PEER_H
@@ -39,6 +51,7 @@
 #include "util.h"
 
 struct zk_conn;
+struct zk_replica;
 
 /* A request a connection waits on, in arrival order. */
 enum creq_kind {
@@ -85,6 +98,14 @@ struct zk_conn {
 };
 TAILQ_HEAD(zk_conns, zk_conn);
 
+/* A sync waiting for the txns proposed before it (invariant (5)). */
+struct syncwait {
+	struct syncwait		*next;
+	struct zk_conn		*conn;
+	struct creq		*creq;
+	int64_t			 zxid;		/* answered once this is applied */
+};
+
 struct zk_server {
 	struct event_base	*base;
 	struct zk_config	 cfg;
@@ -95,13 +116,20 @@ struct zk_server {
 	struct event		*ev_term, *ev_int, *ev_chld, *ev_tick;
 	struct zk_conns		 conns;
 	size_t			 nconns;
-	int64_t			 epoch;		/* current epoch */
-	int64_t			 next_zxid;	/* next to assign */
+	int64_t			 epoch;		/* standalone: current epoch */
+	int64_t			 next_zxid;	/* standalone: next to assign */
 	unsigned		 gen;		/* log writer generation */
 	int64_t			 next_session;	/* last session id handed out */
 	int			 quorum;	/* acks needed to commit */
 	struct proposal		*phead, *ptail;	/* in zxid order */
 	size_t			 nproposals;
+	struct syncwait		*syncs;		/* in no order */
+	struct zk_replica	*rep;		/* ensemble: the shell; NULL
+						   standalone */
+	int			 serving;	/* ensemble: the serving leader
+						   (invariant (4)) */
+	int64_t			 durable;	/* ensemble: the log is durable
+						   up to this zxid */
 	pid_t			 snap_pid;	/* snapshot child, or 0 */
 	int64_t			 snap_zxid;
 	int64_t			 since_snap;	/* txns applied since */
@@ -117,6 +145,10 @@ void	 zk_peer_log(struct zk_server *s, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 char	*zk_peer_status_json(struct zk_server *s);
 void	 zk_peer_maybe_snapshot(struct zk_server *s);
+/* Waits for a running snapshot child (before the history is cut). */
+void	 zk_peer_snapshot_wait(struct zk_server *s);
+/* Opens the log of cfg.data_log_dir and starts its writer thread. */
+int	 zk_peer_open_log(struct zk_server *s, struct zk_error *e);
 
 /* conn.c */
 void	 zk_conn_accept(struct zk_server *s, evutil_socket_t fd,
@@ -141,5 +173,45 @@ void	 zk_pipeline_log_done(void *arg, int err, int64_t durable,
 	    int64_t failed, const struct zk_error *e);
 void	 zk_pipeline_expire(struct zk_server *s, int64_t now_ms);
 void	 zk_pipeline_conn_gone(struct zk_conn *c);
+/*
+ * Ensemble: apply the committed txn zxid (data: its encoding), from the
+ * proposal list when this peer proposed it (answering its client), else
+ * decoded from data. ZK_OK, or the error that kept it out of the db.
+ */
+int	 zk_pipeline_commit(struct zk_server *s, int64_t zxid,
+	    const void *data, size_t len, struct zk_error *e);
+/* Ensemble, stopping to serve: every proposal fails with err. */
+void	 zk_pipeline_drop_all(struct zk_server *s, int err);
+
+/* replica.c: the ensemble member (share/doc/replication.md "The shell"). */
+struct zk_replica_status {
+	const char	*mode;		/* leader, follower, observer,
+					   looking */
+	int		 leader;	/* sid, 0 while looking */
+	int		 serving;	/* ZAB serves (broadcast phase) */
+	int64_t		 epoch;		/* the epoch served; looking:
+					   currentEpoch */
+	int64_t		 last_logged;	/* last zxid handed to the log */
+	int64_t		 round;		/* election round */
+};
+
+/*
+ * After recovery, with s->base made: reads the epochs and the log's tail,
+ * makes the quorum machine and listens on the peer ports. s->rep is set
+ * even on error (zk_replica_free frees it).
+ */
+int	 zk_replica_new(struct zk_server *s, struct zk_error *e);
+void	 zk_replica_free(struct zk_replica *r);
+/* Starts the first election (BOOT). */
+void	 zk_replica_boot(struct zk_server *s);
+/* The log writer's done() in an ensemble (see logwriter.h). */
+void	 zk_replica_log_done(void *arg, int err, int64_t durable,
+	    int64_t failed, const struct zk_error *e);
+/* The zxid the next proposal takes; -1 unless the serving leader. */
+int64_t	 zk_replica_next_zxid(struct zk_server *s);
+/* Hands a new txn (zxid from zk_replica_next_zxid) to ZAB; copies data. */
+void	 zk_replica_propose(struct zk_server *s, int64_t zxid,
+	    const void *data, size_t len);
+void	 zk_replica_status(struct zk_server *s, struct zk_replica_status *st);
 
 #endif

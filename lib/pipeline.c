@@ -5,7 +5,11 @@
  * zxid order and answered on the connection that asked.
  *
  * Standalone is the quorum-of-one case: the leader's own durable copy is
- * the whole quorum. Replication adds followers' acks to the same count.
+ * the whole quorum. In an ensemble the zxid comes from ZAB, the txn goes
+ * to ZAB as a PROPOSE (replica.c), and ZAB's APPLY actions commit: then
+ * zk_pipeline_commit applies it here as standalone's commit() does, from
+ * the proposal list on the leader that took the request, decoded from the
+ * log record's bytes on every other replica.
  *
  * Prep is stateless here: it checks what needs no tree (path syntax,
  * sizes, flags) and stamps time and session; whether a version matches
@@ -14,11 +18,15 @@
  * ZooKeeper's prep against outstanding changes would give, and the code
  * keeps one place that knows the rules.
  *
- * Invariants (peer.h (1)):
- *  (1) next_zxid - 1 is the last zxid handed out; after a failed log
- *      write it goes back to the first failed zxid, so the log has no gap.
- *  (2) A proposal is applied only when acks >= quorum and every proposal
- *      before it has been applied.
+ * Invariants (peer.h (1), (5)):
+ *  (1) Standalone, next_zxid - 1 is the last zxid handed out; after a
+ *      failed log write it goes back to the first failed zxid, so the log
+ *      has no gap. In an ensemble ZAB keeps the same rule.
+ *  (2) A proposal is applied only when acks >= quorum (standalone) or ZAB
+ *      says APPLY (ensemble), and every proposal before it has been
+ *      applied.
+ *  (3) A sync that arrives while proposals are in flight waits (as a
+ *      write would) until the last of them is applied.
  */
 #include <sys/random.h>
 #include <stdlib.h>
@@ -34,16 +42,40 @@ proposal_free(struct proposal *p)
 	free(p);
 }
 
-/* Hands txn (its path and data are taken over) to the log. */
-static struct proposal *
+static void
+fail(struct creq *q, int err)
+{
+	q->kind = CREQ_ERROR;
+	q->err = err;
+}
+
+/*
+ * Hands txn (its path and data are taken over) to the log, or in an
+ * ensemble to ZAB. Nothing may use the proposal afterwards: ZAB's step
+ * may already have dropped it.
+ */
+static void
 propose(struct zk_server *s, struct zk_txn *t, struct zk_conn *c,
     struct creq *q)
 {
-	struct proposal	*p = zk_xcalloc(1, sizeof(*p));
+	struct proposal	*p;
+	int64_t		 zxid;
 
+	if (s->rep == NULL)
+		zxid = s->next_zxid++;
+	else if ((zxid = zk_replica_next_zxid(s)) < 0) {
+		/* No longer the serving leader: the write never happened. */
+		if (q != NULL)
+			fail(q, ZK_ENOTSERVING);
+		if (c != NULL && t->type == ZK_TXN_CREATE_SESSION)
+			c->connecting = 0;
+		zk_txn_close(t);
+		return;
+	}
+	p = zk_xcalloc(1, sizeof(*p));
 	p->txn = *t;
 	memset(t, 0, sizeof(*t));
-	p->txn.zxid = s->next_zxid++;
+	p->txn.zxid = zxid;
 	p->txn.time_ms = zk_now_wall_ms();
 	p->conn = c;
 	p->creq = q;
@@ -59,16 +91,11 @@ propose(struct zk_server *s, struct zk_txn *t, struct zk_conn *c,
 	s->nproposals++;
 	s->out.len = 0;
 	zk_txn_encode(&s->out, &p->txn);
-	zk_logwriter_submit(s->lw, p->txn.zxid, s->out.data, s->out.len,
-	    s->gen);
-	return p;
-}
-
-static void
-fail(struct creq *q, int err)
-{
-	q->kind = CREQ_ERROR;
-	q->err = err;
+	if (s->rep == NULL)
+		zk_logwriter_submit(s->lw, zxid, s->out.data, s->out.len,
+		    s->gen);
+	else
+		zk_replica_propose(s, zxid, s->out.data, s->out.len);
 }
 
 static int
@@ -157,6 +184,47 @@ reconnect(struct zk_server *s, struct zk_conn *c, struct creq *q)
 	q->kind = CREQ_DONE;	/* answered: nothing more to send */
 }
 
+/* Invariant (3): q blocks its connection until zxid is applied. */
+static void
+wait_sync(struct zk_server *s, struct zk_conn *c, struct creq *q,
+    int64_t zxid)
+{
+	struct syncwait	*w = zk_xmalloc(sizeof(*w));
+
+	q->kind = CREQ_WRITE;
+	w->conn = c;
+	w->creq = q;
+	w->zxid = zxid;
+	w->next = s->syncs;
+	s->syncs = w;
+}
+
+/*
+ * Answers the syncs waiting for zxids up to upto, one at a time: an
+ * answer drains its connection, which may change the list.
+ */
+static void
+answer_syncs(struct zk_server *s, int64_t upto)
+{
+	struct syncwait	**pw, *w;
+	struct zk_reply	 rep;
+
+	for (;;) {
+		for (pw = &s->syncs; (w = *pw) != NULL; pw = &w->next)
+			if (w->zxid <= upto)
+				break;
+		if (w == NULL)
+			return;
+		*pw = w->next;
+		memset(&rep, 0, sizeof(rep));
+		rep.xid = w->creq->req.xid;
+		rep.zxid = s->db.last_zxid;
+		rep.path = w->creq->req.path;
+		zk_conn_answer(w->conn, w->creq, &rep);
+		free(w);
+	}
+}
+
 void
 zk_pipeline_request(struct zk_conn *c, struct creq *q)
 {
@@ -185,9 +253,14 @@ zk_pipeline_request(struct zk_conn *c, struct creq *q)
 	case ZK_OP_GETDATA:
 	case ZK_OP_EXISTS:
 	case ZK_OP_GETCHILDREN:
+		if ((rc = check_path(r->path, 0)) != ZK_OK)
+			fail(q, rc);
+		return;
 	case ZK_OP_SYNC:
 		if ((rc = check_path(r->path, 0)) != ZK_OK)
 			fail(q, rc);
+		else if (s->ptail != NULL)
+			wait_sync(s, c, q, s->ptail->txn.zxid);
 		return;
 	case ZK_OP_CREATE:
 		if ((rc = check_path(r->path,
@@ -261,7 +334,7 @@ zk_pipeline_read(struct zk_conn *c, struct creq *q)
 		rep.has_stat = 1;
 		break;
 	case ZK_OP_SYNC:
-		/* Standalone: everything committed is applied already. */
+		/* Nothing was in flight when it came (invariant (3)). */
 		rep.path = q->req.path;
 		break;
 	}
@@ -347,7 +420,29 @@ commit(struct zk_server *s)
 		apply(s, p);
 		proposal_free(p);
 	}
+	if (s->syncs != NULL)
+		answer_syncs(s, s->db.last_zxid);
 	zk_peer_maybe_snapshot(s);
+}
+
+/* p, unlinked already, did not happen: its request fails with err. */
+static void
+drop(struct zk_server *s, struct proposal *p, int err)
+{
+	struct zk_session	*ss;
+
+	s->nproposals--;
+	if (p->txn.type == ZK_TXN_CLOSE_SESSION &&
+	    (ss = zk_sessions_find(s->db.sessions, p->txn.session_id)) != NULL)
+		ss->closing = 0;	/* expiry will try again */
+	if (p->creq != NULL) {
+		fail(p->creq, err);
+		p->creq->prop = NULL;
+		if (p->txn.type == ZK_TXN_CREATE_SESSION)
+			p->conn->connecting = 0;
+		zk_conn_drain(p->conn);
+	}
+	proposal_free(p);
 }
 
 /* The log could not take proposals from failed on: none of them happened. */
@@ -355,7 +450,7 @@ static void
 fail_from(struct zk_server *s, int64_t failed, int err)
 {
 	struct proposal		**pp = &s->phead, *p;
-	struct zk_session	*ss;
+	struct syncwait		*w;
 
 	while ((p = *pp) != NULL) {
 		if (p->txn.zxid < failed) {
@@ -363,25 +458,17 @@ fail_from(struct zk_server *s, int64_t failed, int err)
 			continue;
 		}
 		*pp = p->next;
-		s->nproposals--;
-		if (p->txn.type == ZK_TXN_CLOSE_SESSION &&
-		    (ss = zk_sessions_find(s->db.sessions,
-		    p->txn.session_id)) != NULL)
-			ss->closing = 0;	/* expiry will try again */
-		if (p->creq != NULL) {
-			fail(p->creq, err);
-			p->creq->prop = NULL;
-			if (p->txn.type == ZK_TXN_CREATE_SESSION)
-				p->conn->connecting = 0;
-			zk_conn_drain(p->conn);
-		}
-		proposal_free(p);
+		drop(s, p, err);
 	}
 	s->ptail = NULL;
 	for (p = s->phead; p != NULL; p = p->next)
 		s->ptail = p;
 	s->next_zxid = failed;
 	s->gen++;
+	/* A sync waits for what was proposed before it and still stands. */
+	for (w = s->syncs; w != NULL; w = w->next)
+		if (w->zxid >= failed)
+			w->zxid = s->ptail != NULL ? s->ptail->txn.zxid : 0;
 }
 
 void
@@ -428,11 +515,76 @@ zk_pipeline_expire(struct zk_server *s, int64_t now_ms)
 void
 zk_pipeline_conn_gone(struct zk_conn *c)
 {
-	struct creq	*q;
+	struct zk_server	*s = c->peer;
+	struct syncwait		**pw, *w;
+	struct creq		*q;
 
 	for (q = c->qhead; q != NULL; q = q->next)
 		if (q->prop != NULL) {
 			q->prop->creq = NULL;
 			q->prop->conn = NULL;
 		}
+	for (pw = &s->syncs; (w = *pw) != NULL; )
+		if (w->conn == c) {
+			*pw = w->next;
+			free(w);
+		} else
+			pw = &w->next;
+}
+
+int
+zk_pipeline_commit(struct zk_server *s, int64_t zxid, const void *data,
+    size_t len, struct zk_error *e)
+{
+	struct proposal	*p, rp;
+
+	/* Proposals ZAB passed over were cut from the history. */
+	while ((p = s->phead) != NULL && p->txn.zxid < zxid) {
+		s->phead = p->next;
+		drop(s, p, ZK_ECONNLOSS);
+	}
+	if (s->phead == NULL)
+		s->ptail = NULL;
+	if (p != NULL && p->txn.zxid == zxid) {
+		s->phead = p->next;
+		if (s->phead == NULL)
+			s->ptail = NULL;
+		s->nproposals--;
+		apply(s, p);
+		proposal_free(p);
+	} else {
+		memset(&rp, 0, sizeof(rp));
+		if (zk_txn_decode(data, len, &rp.txn, e) != ZK_OK)
+			return e->code;
+		if (rp.txn.zxid != zxid) {
+			zk_txn_close(&rp.txn);
+			return zk_error_set(e, ZK_ECORRUPT, "the txn of zxid "
+			    "0x%llx says zxid 0x%llx", (unsigned long long)zxid,
+			    (unsigned long long)rp.txn.zxid);
+		}
+		if (zxid <= s->db.last_zxid) {
+			zk_txn_close(&rp.txn);
+			return zk_error_set(e, ZK_ESYSTEM, "zxid 0x%llx is not "
+			    "after the tree's 0x%llx", (unsigned long long)zxid,
+			    (unsigned long long)s->db.last_zxid);
+		}
+		apply(s, &rp);
+		zk_txn_close(&rp.txn);
+	}
+	if (s->syncs != NULL)
+		answer_syncs(s, s->db.last_zxid);
+	zk_peer_maybe_snapshot(s);
+	return ZK_OK;
+}
+
+void
+zk_pipeline_drop_all(struct zk_server *s, int err)
+{
+	struct proposal	*p;
+
+	while ((p = s->phead) != NULL) {
+		s->phead = p->next;
+		drop(s, p, err);
+	}
+	s->ptail = NULL;
 }

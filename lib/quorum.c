@@ -121,6 +121,12 @@ zk_quorum_zab(const struct zk_quorum *q)
 	return q->zab;
 }
 
+const struct zk_elect *
+zk_quorum_elect(const struct zk_quorum *q)
+{
+	return q->el;
+}
+
 void
 zk_quorum_out_close(struct zk_quorum_out *out)
 {

@@ -82,4 +82,7 @@ void		 zk_quorum_out_close(struct zk_quorum_out *out);
 /* The ZAB machine, for next_zxid and the status figures. */
 const struct zk_zab *zk_quorum_zab(const struct zk_quorum *q);
 
+/* The election machine, for the votes behind a decision (zk_elect_votes). */
+const struct zk_elect *zk_quorum_elect(const struct zk_quorum *q);
+
 #endif

@@ -1,13 +1,19 @@
 /*
- * A running peer: start-up (recover the data directory, choose the epoch,
- * start the log writer, bind the client port), the timers and signals of
- * its loop, snapshots in a forked child, the status figures, and a clean
- * shutdown.
+ * A running peer: start-up (recover the data directory, choose the epoch
+ * or, in an ensemble, start the replica shell, start the log writer, bind
+ * the client port), the timers and signals of its loop, snapshots in a
+ * forked child, the status figures, and a clean shutdown.
+ *
+ * Standalone (no server.N lines, or one) and ensemble member (two or more)
+ * share all of this; what differs is who picks the epoch and the zxids
+ * (start_epoch here, ZAB through replica.c) and who commits (the log
+ * writer's done: pipeline.c standalone, replica.c in an ensemble).
  *
  * Invariants:
- *  (1) The epoch a peer serves in is above every epoch in its data
- *      directory, and is written (acceptedEpoch, currentEpoch) before the
- *      first txn of that epoch is proposed: zxids never repeat.
+ *  (1) Standalone, the epoch a peer serves in is above every epoch in its
+ *      data directory, and is written (acceptedEpoch, currentEpoch) before
+ *      the first txn of that epoch is proposed: zxids never repeat. An
+ *      ensemble member leaves the epochs to ZAB.
  *  (2) At most one snapshot child runs at a time; the log rolls to a new
  *      file at each snapshot, so purge can drop whole files.
  *  (3) On SIGTERM every txn handed to the log writer reaches the disk
@@ -30,6 +36,7 @@
 #include "peer.h"
 #include "recover.h"
 #include "snap.h"
+#include "txnlog.h"
 
 void
 zk_peer_log(struct zk_server *s, const char *fmt, ...)
@@ -48,17 +55,34 @@ zk_peer_log(struct zk_server *s, const char *fmt, ...)
 char *
 zk_peer_status_json(struct zk_server *s)
 {
-	json_t		*o = json_object();
-	struct zk_conn	*c;
-	size_t		 outstanding = 0;
-	char		*text;
+	json_t			*o = json_object();
+	struct zk_replica_status st;
+	struct zk_conn		*c;
+	size_t			 outstanding = 0;
+	char			*text, digest[17];
 
 	TAILQ_FOREACH(c, &s->conns, entry)
 		outstanding += c->nq;
-	json_object_set_new(o, "mode", json_string("standalone"));
-	json_object_set_new(o, "server_id", json_integer(s->cfg.myid));
-	json_object_set_new(o, "epoch", json_integer(s->epoch));
-	json_object_set_new(o, "zxid", json_integer(s->db.last_zxid));
+	if (s->rep != NULL) {
+		zk_replica_status(s, &st);
+		snprintf(digest, sizeof(digest), "%016llx",
+		    (unsigned long long)zk_tree_digest(s->db.tree));
+		json_object_set_new(o, "mode", json_string(st.mode));
+		json_object_set_new(o, "server_id", json_integer(s->cfg.myid));
+		json_object_set_new(o, "epoch", json_integer(st.epoch));
+		json_object_set_new(o, "zxid", json_integer(s->db.last_zxid));
+		json_object_set_new(o, "last_logged",
+		    json_integer(st.last_logged));
+		json_object_set_new(o, "digest", json_string(digest));
+		json_object_set_new(o, "leader", json_integer(st.leader));
+		json_object_set_new(o, "round", json_integer(st.round));
+		json_object_set_new(o, "serving", json_boolean(st.serving));
+	} else {
+		json_object_set_new(o, "mode", json_string("standalone"));
+		json_object_set_new(o, "server_id", json_integer(s->cfg.myid));
+		json_object_set_new(o, "epoch", json_integer(s->epoch));
+		json_object_set_new(o, "zxid", json_integer(s->db.last_zxid));
+	}
 	json_object_set_new(o, "connections", json_integer((json_int_t)s->nconns));
 	json_object_set_new(o, "outstanding", json_integer((json_int_t)outstanding));
 	json_object_set_new(o, "proposals", json_integer((json_int_t)s->nproposals));
@@ -85,6 +109,14 @@ zk_peer_maybe_snapshot(struct zk_server *s)
 
 	if (s->since_snap < s->cfg.snap_count || s->snap_pid != 0 ||
 	    s->stopping)
+		return;
+	/*
+	 * A learner applies what the leader committed, perhaps before its
+	 * own copy is durable: a snapshot past its durable log could leave,
+	 * after a crash, a log that ends short of the snapshot it leads to.
+	 * The next apply tries again.
+	 */
+	if (s->rep != NULL && s->durable < s->db.last_zxid)
 		return;
 	/* Txns proposed from here on go to a new log file (invariant (2)). */
 	zk_logwriter_roll(s->lw);
@@ -118,6 +150,15 @@ snapshot_done(struct zk_server *s, int status)
 		zk_peer_log(s, "purge: %s", e.msg);
 	else if (removed > 0)
 		zk_peer_log(s, "purged %zu old files", removed);
+}
+
+void
+zk_peer_snapshot_wait(struct zk_server *s)
+{
+	int	 status;
+
+	if (s->snap_pid != 0 && waitpid(s->snap_pid, &status, 0) == s->snap_pid)
+		snapshot_done(s, status);
 }
 
 static void
@@ -159,7 +200,9 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	TAILQ_FOREACH(c, &s->conns, entry)
 		if (c->paused && c->session_id != 0)
 			zk_sessions_touch(s->db.sessions, c->session_id, now);
-	zk_pipeline_expire(s, now);
+	/* The leader owns session expiry (DESIGN.md "Sessions"). */
+	if (s->rep == NULL || s->serving)
+		zk_pipeline_expire(s, now);
 	/* As ZooKeeper, a connection gets initLimit ticks to make a session. */
 	zk_conn_reap_idle(s, now, (int64_t)s->cfg.init_limit * s->cfg.tick_ms);
 }
@@ -198,10 +241,12 @@ static int
 start_epoch(struct zk_server *s, struct zk_error *e)
 {
 	int64_t	 cur = -1, acc = -1, epoch;
-	int	 rc;
+	int	 rc, sid;
 
+	/* An ensemble member's acceptedEpoch has its leader's sid too. */
 	if ((rc = zk_epoch_read(s->cfg.data_dir, "currentEpoch", &cur, e)) ||
-	    (rc = zk_epoch_read(s->cfg.data_dir, "acceptedEpoch", &acc, e)))
+	    (rc = zk_epoch_read_from(s->cfg.data_dir, "acceptedEpoch", &acc,
+	    &sid, e)))
 		return rc;
 	epoch = cur > acc ? cur : acc;
 	if (ZK_ZXID_EPOCH(s->db.last_zxid) > epoch)
@@ -212,6 +257,22 @@ start_epoch(struct zk_server *s, struct zk_error *e)
 		return rc;
 	s->epoch = epoch;
 	s->next_zxid = ZK_ZXID(epoch, 1);
+	return ZK_OK;
+}
+
+int
+zk_peer_open_log(struct zk_server *s, struct zk_error *e)
+{
+	struct zk_txnlog	*tl;
+
+	tl = zk_txnlog_open(s->cfg.data_log_dir, s->cfg.prealloc, e);
+	if (tl == NULL)
+		return e->code;
+	s->lw = zk_logwriter_new(s->base, tl, s->rep != NULL ?
+	    zk_replica_log_done : zk_pipeline_log_done, s);
+	if (s->lw == NULL)
+		return zk_error_set(e, ZK_ESYSTEM,
+		    "cannot start the log writer thread");
 	return ZK_OK;
 }
 
@@ -243,9 +304,8 @@ zk_server_new(const struct zk_config *cfg, zk_log_fn log,
 {
 	struct zk_server	*s = zk_xcalloc(1, sizeof(*s));
 	struct zk_recover_info	 info;
-	struct zk_txnlog	*tl;
 	struct timeval		 tv;
-	int			 rc, tick;
+	int			 rc, tick, ensemble;
 
 	s->cfg = *cfg;
 	s->log = log;
@@ -273,20 +333,15 @@ zk_server_new(const struct zk_config *cfg, zk_log_fn log,
 		zk_peer_log(s, "%s: torn tail cut at offset %llu",
 		    info.truncated_file,
 		    (unsigned long long)info.truncated_at);
-	if ((rc = start_epoch(s, e)) != ZK_OK)
-		return rc;
-	if ((tl = zk_txnlog_open(cfg->data_log_dir, cfg->prealloc, e)) == NULL)
-		return e->code;
-	if ((s->base = event_base_new()) == NULL) {
-		zk_txnlog_close(tl);
+	if ((s->base = event_base_new()) == NULL)
 		return zk_error_set(e, ZK_ESYSTEM, "cannot make an event loop");
-	}
-	s->lw = zk_logwriter_new(s->base, tl, zk_pipeline_log_done, s);
-	if (s->lw == NULL) {
-		zk_txnlog_close(tl);
-		return zk_error_set(e, ZK_ESYSTEM,
-		    "cannot start the log writer thread");
-	}
+	ensemble = cfg->nservers > 1;
+	if (ensemble)
+		rc = zk_replica_new(s, e);
+	else
+		rc = start_epoch(s, e);
+	if (rc != ZK_OK || (rc = zk_peer_open_log(s, e)) != ZK_OK)
+		return rc;
 	if ((rc = listen_clients(s, e)) != ZK_OK)
 		return rc;
 	s->ev_term = evsignal_new(s->base, SIGTERM, on_stop, s);
@@ -303,8 +358,14 @@ zk_server_new(const struct zk_config *cfg, zk_log_fn log,
 	s->ev_tick = event_new(s->base, -1, EV_PERSIST, on_tick, s);
 	event_add(s->ev_tick, &tv);
 	signal(SIGPIPE, SIG_IGN);
-	zk_peer_log(s, "standalone, epoch %lld, serving %s:%d",
-	    (long long)s->epoch, cfg->client_address, cfg->client_port);
+	if (ensemble) {
+		zk_peer_log(s, "ensemble member %d of %zu, clients at %s:%d",
+		    cfg->myid, cfg->nservers, cfg->client_address,
+		    cfg->client_port);
+		zk_replica_boot(s);
+	} else
+		zk_peer_log(s, "standalone, epoch %lld, serving %s:%d",
+		    (long long)s->epoch, cfg->client_address, cfg->client_port);
 	return ZK_OK;
 }
 
@@ -329,6 +390,9 @@ zk_server_free(struct zk_server *s)
 		zk_conn_free(c);
 	if (s->listener != NULL)
 		evconnlistener_free(s->listener);
+	/* The writer's last completions are for nobody: ZAB stops first. */
+	zk_replica_free(s->rep);
+	s->rep = NULL;
 	/* Invariant (3): the writer drains its queue before it stops. */
 	s->stopping = 1;
 	if (s->lw != NULL)
