@@ -36,7 +36,12 @@ logged_past() {
 }
 
 # records I JQ-FILTER: the records of I's data dir that match the filter.
-records() { nsx zk-log dump -o json "$(ens_dir "$1")/data" | jq -c "select($2)"; }
+# A dump that fails fails the caller too, rather than matching nothing.
+records() {
+	local out
+	out=$(nsx zk-log dump -o json "$(ens_dir "$1")/data") || return 1
+	jq -c "select($2)" <<<"$out"
+}
 
 # looking_not_serving I: I reports itself looking and not serving.
 looking_not_serving() {
@@ -200,7 +205,10 @@ write_acked() {
 	zl=$(ens_disk "$l" last_zxid)
 	[ "$zl" -gt "$z0" ]
 	[ -n "$(records "$l" ".zxid == $zl and .type == \"create\" and .path == \"/t6/lost\"")" ]
-	for i in $(all_but "$l"); do [ -z "$(records "$i" ".zxid == $zl")" ]; done
+	for i in $(all_but "$l"); do
+		out=$(records "$i" ".zxid == $zl")
+		[ -z "$out" ]
+	done
 	ens_heal_all
 	WAIT_SECS=15 wait_for ens_new_leader "$l" "$e" $(all_but "$l")
 	nl=$(ens_new_leader "$l" "$e" $(all_but "$l"))
@@ -213,7 +221,8 @@ write_acked() {
 	ens_log_has "$l" "$lm" "truncated the log to $(hex "$z0")$"
 	ens_log_has "$nl" "$nlm" "sync $l: TRUNC to $(hex "$z0")$"
 	for i in $(ens_all); do
-		[ -z "$(records "$i" ".zxid == $zl or .path == \"/t6/lost\"")" ]
+		out=$(records "$i" ".zxid == $zl or .path == \"/t6/lost\"")
+		[ -z "$out" ]
 	done
 	run nsx zk-get -s "$(ens_addr "$nl")" /t6/lost
 	assert_failure 1

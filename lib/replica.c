@@ -162,17 +162,24 @@ feed(struct zk_replica *r, const struct zk_quorum_event *ev)
 	r->busy = 0;
 }
 
+/* A ZAB event of type, stamped now. */
+static void
+zab_ev_init(struct zk_quorum_event *ev, int type)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = ZK_QUORUM_EV_ZAB;
+	ev->now_ms = zk_now_mono_ms();
+	ev->zab.type = type;
+	ev->zab.now_ms = ev->now_ms;
+}
+
 static void
 zab_event(struct zk_replica *r, int type, int sid, int64_t zxid,
     uint64_t digest)
 {
 	struct zk_quorum_event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = ZK_QUORUM_EV_ZAB;
-	ev.now_ms = zk_now_mono_ms();
-	ev.zab.type = type;
-	ev.zab.now_ms = ev.now_ms;
+	zab_ev_init(&ev, type);
 	ev.zab.sid = sid;
 	ev.zab.zxid = zxid;
 	ev.zab.digest = digest;
@@ -210,11 +217,7 @@ on_msg(void *arg, int sid, const struct zk_zab_msg *m)
 {
 	struct zk_quorum_event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = ZK_QUORUM_EV_ZAB;
-	ev.now_ms = zk_now_mono_ms();
-	ev.zab.type = ZK_ZAB_EV_MSG;
-	ev.zab.now_ms = ev.now_ms;
+	zab_ev_init(&ev, ZK_ZAB_EV_MSG);
 	ev.zab.sid = sid;
 	ev.zab.msg = *m;
 	feed(arg, &ev);
@@ -260,6 +263,11 @@ zk_replica_log_done(void *arg, int err, int64_t durable, int64_t failed,
 	    zk_error_str(err));
 	/* The writer drops the rest of this generation (logwriter.h (2)). */
 	s->gen++;
+	/* What the batch made durable before the failure still counts. */
+	if (durable > s->durable)
+		s->durable = durable;
+	if (durable >= 0)
+		zab_event(r, ZK_ZAB_EV_DURABLE, 0, durable, 0);
 	zab_event(r, ZK_ZAB_EV_LOG_FAILED, 0, failed, 0);
 }
 
@@ -275,11 +283,7 @@ zk_replica_propose(struct zk_server *s, int64_t zxid, const void *data,
 {
 	struct zk_quorum_event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = ZK_QUORUM_EV_ZAB;
-	ev.now_ms = zk_now_mono_ms();
-	ev.zab.type = ZK_ZAB_EV_PROPOSE;
-	ev.zab.now_ms = ev.now_ms;
+	zab_ev_init(&ev, ZK_ZAB_EV_PROPOSE);
 	ev.zab.zxid = zxid;
 	ev.zab.data = data;
 	ev.zab.len = len;
@@ -429,20 +433,19 @@ static void
 apply(struct zk_replica *r, const struct zk_zab_action *a)
 {
 	struct zk_server	*s = r->s;
-	struct zk_quorum_event	 ev;
 	struct zk_error		 e;
 
-	if (zk_pipeline_commit(s, a->zxid, a->data, a->len, &e) != ZK_OK)
-		rlog(r, "zxid 0x%llx: cannot apply: %s",
-		    (unsigned long long)a->zxid, e.msg);
-	memset(&ev, 0, sizeof(ev));
-	ev.type = ZK_QUORUM_EV_ZAB;
-	ev.now_ms = zk_now_mono_ms();
-	ev.zab.type = ZK_ZAB_EV_APPLIED;
-	ev.zab.now_ms = ev.now_ms;
-	ev.zab.zxid = a->zxid;
-	ev.zab.digest = zk_tree_digest(s->db.tree);
-	enqueue(r, &ev);
+	/*
+	 * A committed txn this replica cannot apply would leave its tree
+	 * apart from everyone's while it went on serving: stop instead; the
+	 * next start recovers from the log and resyncs.
+	 */
+	if (zk_pipeline_commit(s, a->zxid, a->data, a->len, &e) != ZK_OK) {
+		fatal(r, "APPLY", &e);
+		return;
+	}
+	/* Queued, since a step is under way (feed). */
+	zab_event(r, ZK_ZAB_EV_APPLIED, 0, a->zxid, zk_tree_digest(s->db.tree));
 }
 
 static const char *
@@ -521,7 +524,8 @@ log_decision(struct zk_replica *r)
 
 	n = zk_elect_votes(zk_quorum_elect(r->q), v, ZK_ELECT_MAX_PEERS);
 	votes[0] = '\0';
-	for (i = 0; i < n; i++)
+	/* A peer may name any sid in its vote: stop where the line is full. */
+	for (i = 0; i < n && len < sizeof(votes); i++)
 		len += (size_t)snprintf(votes + len, sizeof(votes) - len,
 		    "%s%d->%d", i > 0 ? " " : "", v[i].sid, v[i].vote.leader);
 	if (eo->state == ZK_LEADING)
@@ -654,7 +658,8 @@ keep_tail(void *arg, int64_t zxid, const void *rec, size_t len)
 		t->len = zk_xrealloc(t->len, t->cap * sizeof(*t->len));
 	}
 	t->zxid[t->n] = zxid;
-	t->data[t->n] = zk_xmemdup(rec, len ? len : 1);
+	t->data[t->n] = zk_xmalloc(len ? len : 1);
+	memcpy(t->data[t->n], rec, len);
 	t->len[t->n++] = len;
 }
 
