@@ -1017,6 +1017,58 @@ test_bad_config(void)
 	zk_elect_free(el);
 }
 
+/*
+ * zk_elect_votes gives, for the log, the votes behind a decision: after a
+ * LOOKING election each member's latest vote of the round (all naming the
+ * winner here), after joining the FOLLOWING/LEADING notes that name the
+ * leader.
+ */
+static void
+test_votes_for_the_log(void)
+{
+	struct zk_elect_note	 v[NMAX];
+	struct zk_elect		*el;
+	struct zk_elect_event	 ev;
+	struct zk_elect_out	 out;
+	struct net		 net;
+	size_t			 i, j, n;
+
+	net_init(&net, 3, 0);
+	for (i = 0; i < 3; i++)
+		net_start(&net, i, 1, (int64_t)(10 + i));
+	net_run(&net, LIMIT_MS);
+	for (i = 0; i < 3; i++) {
+		ZK_ASSERT_EQ(net.vote[i].leader, 3);
+		n = zk_elect_votes(net.m[i], v, NMAX);
+		ZK_ASSERT_EQ(n, 3);
+		for (j = 0; j < n; j++) {
+			ZK_ASSERT_EQ(v[j].sid, (int)j + 1);	/* member order */
+			ZK_ASSERT_EQ(v[j].vote.leader, 3);
+			ZK_ASSERT_EQ(v[j].round, net.round[i]);
+		}
+		ZK_ASSERT_EQ(zk_elect_votes(net.m[i], v, 2), 2);  /* at most max */
+	}
+	net_free(&net);
+
+	el = mk(3, 5, 0);
+	ev_start(&ev, 0, 9, 9999);
+	zk_elect_step(el, &ev, &out);
+	ev_note(&ev, 1, 1, ZK_FOLLOWING, 7, 5, 40, 2);
+	zk_elect_step(el, &ev, &out);
+	ev_note(&ev, 2, 2, ZK_FOLLOWING, 7, 5, 40, 2);
+	zk_elect_step(el, &ev, &out);
+	ev_note(&ev, 3, 5, ZK_LEADING, 7, 5, 40, 2);
+	zk_elect_step(el, &ev, &out);
+	ZK_ASSERT_EQ(out.decided, 1);
+	n = zk_elect_votes(el, v, NMAX);
+	ZK_ASSERT_EQ(n, 3);
+	for (j = 0; j < n; j++) {
+		ZK_ASSERT(v[j].state == ZK_FOLLOWING || v[j].state == ZK_LEADING);
+		ZK_ASSERT_EQ(v[j].vote.leader, 5);
+	}
+	zk_elect_free(el);
+}
+
 int
 main(void)
 {
@@ -1038,5 +1090,6 @@ main(void)
 	ZK_RUN(test_duplicate_reorder);
 	ZK_RUN(test_resend_doubles);
 	ZK_RUN(test_bad_config);
+	ZK_RUN(test_votes_for_the_log);
 	return ZK_TEST_DONE();
 }
