@@ -2,10 +2,10 @@
  * Named fields and the checked unpacking under every decoder of ours
  * (the keys and the rules in fields.h; proto.c and txn.c build on it).
  *
- * Decoding runs two passes over the bytes. scan() first walks the raw
+ * Decoding runs two passes over the bytes. zk_fields_scan() first walks the raw
  * msgpack without building anything, because msgpack-c allocates room
  * for a container's claimed size before it reads a single element: five
- * bytes could ask it for 100 GiB. Only input that scan() has seen to be
+ * bytes could ask it for 100 GiB. Only input that the scan has seen to be
  * one complete value reaches msgpack_unpack_next, which then builds the
  * object tree in one zone (a few dozen objects for a request); the
  * getters below check every object's type against what the field allows,
@@ -25,7 +25,7 @@
 #include "proto.h"
 #include "util.h"
 
-#define MAX_DEPTH	16	/* nesting scan() passes; msgpack-c takes 32 */
+#define MAX_DEPTH	16	/* nesting the scan passes; msgpack-c takes 32 */
 
 /* Plain words for a field, for error messages. */
 const char *
@@ -177,15 +177,16 @@ load_be(const unsigned char *p, int n)
 }
 
 /*
- * Walks p[0..len) as msgpack and checks that it is one complete value,
- * nested at most MAX_DEPTH deep, of at most max_values values, with
- * nothing after it. Every header's claimed length is checked against the
- * bytes left before it is believed. Returns ZK_OK or ZK_EMARSHALLING.
+ * Walks the msgpack value at the start of p[0..len): one complete value,
+ * nested at most MAX_DEPTH deep, of at most max_values values; *vlen is
+ * its length in bytes. Every header's claimed length is checked against
+ * the bytes left before it is believed. Returns ZK_OK or ZK_EMARSHALLING.
  */
-static int
-scan(const unsigned char *p, size_t len, size_t max_values, const char *what,
-    struct zk_error *e)
+int
+zk_fields_scan(const void *buf, size_t len, size_t max_values,
+    const char *what, size_t *vlen, struct zk_error *e)
 {
+	const unsigned char *p = buf;
 	uint64_t	 left[MAX_DEPTH + 1];	/* values still due per level */
 	uint64_t	 need, count;
 	size_t		 pos = 0, values = 0;
@@ -278,9 +279,7 @@ scan(const unsigned char *p, size_t len, size_t max_values, const char *what,
 			left[++depth] = count;
 		}
 	}
-	if (pos != len)
-		return zk_error_set(e, ZK_EMARSHALLING,
-		    "%s has %zu bytes after its end", what, len - pos);
+	*vlen = pos;
 	return ZK_OK;
 
 truncated:
@@ -291,12 +290,15 @@ int
 zk_fields_unpack(msgpack_unpacked *u, const char *buf, size_t len,
     size_t max_values, const char *what, struct zk_error *e)
 {
-	size_t	 off = 0;
+	size_t	 off = 0, vlen;
 	int	 rc;
 
-	if ((rc = scan((const unsigned char *)buf, len, max_values, what,
+	if ((rc = zk_fields_scan(buf, len, max_values, what, &vlen,
 	    e)) != ZK_OK)
 		return rc;
+	if (vlen != len)
+		return zk_error_set(e, ZK_EMARSHALLING,
+		    "%s has %zu bytes after its end", what, len - vlen);
 	if (msgpack_unpack_next(u, buf, len, &off) != MSGPACK_UNPACK_SUCCESS ||
 	    off != len)
 		return zk_error_set(e, ZK_EMARSHALLING,

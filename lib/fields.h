@@ -81,6 +81,16 @@ void		 zk_fields_pack(struct msgpack_packer *pk, unsigned mask,
 		    const struct zk_request *req);
 
 /*
+ * Measures the well-formed msgpack value at the start of buf (nested at
+ * most 16 deep, at most max_values values) without unpacking it: *vlen is
+ * its length. Claimed lengths and counts are checked against the bytes
+ * left, so what passes is safe to hand to msgpack-c. ZK_EMARSHALLING
+ * naming what otherwise.
+ */
+int		 zk_fields_scan(const void *buf, size_t len, size_t max_values,
+		    const char *what, size_t *vlen, struct zk_error *e);
+
+/*
  * Checks that buf holds exactly one well-formed msgpack value, nested at
  * most 16 deep and made of at most max_values values, then unpacks it
  * into u, which the caller has initialised and destroys whatever the

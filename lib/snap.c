@@ -22,7 +22,7 @@
  *      believed, and every type after, so a damaged file is ZK_ECORRUPT,
  *      never a crash or a half-loaded tree passed off as whole.
  *  (3) No msgpack value is unpacked before its container counts have been
- *      checked against the bytes left (bounded): a count the bytes cannot
+ *      checked against the bytes left (zk_fields_scan): a count the bytes cannot
  *      hold would make msgpack allocate for it first and fail after.
  *  (4) zk_snap_install: the bytes load completely before anything on disk
  *      changes; no state recovery could reach ever puts a diverged log
@@ -43,6 +43,7 @@
 
 #include "file.h"
 #include "path.h"
+#include "fields.h"
 #include "snap.h"
 #include "txnlog.h"
 
@@ -238,102 +239,6 @@ zk_snap_check(const char *file, int64_t *zxid, uint64_t *nodes,
 	return rc;
 }
 
-/* What follows a msgpack type byte (head_len's *kind). */
-#define H_FIXED		0	/* h bytes of value */
-#define H_LEN		1	/* an h-byte length, then that many bytes */
-#define H_EXT		2	/* the same, plus a type byte */
-#define H_ARRAY		3	/* an h-byte count of values */
-#define H_MAP		4	/* an h-byte count of pairs */
-
-/* Bytes after type byte t of its fixed part (0: not a type), and kind. */
-static size_t
-head_len(unsigned char t, int *kind)
-{
-	*kind = H_FIXED;
-	switch (t) {
-	case 0xcc: case 0xd0: return 1;
-	case 0xcd: case 0xd1: return 2;
-	case 0xca: case 0xce: case 0xd2: return 4;
-	case 0xcb: case 0xcf: case 0xd3: return 8;
-	case 0xd4: return 2;		/* fixext 1: type + 1 */
-	case 0xd5: return 3;
-	case 0xd6: return 5;
-	case 0xd7: return 9;
-	case 0xd8: return 17;
-	case 0xc4: case 0xd9: *kind = H_LEN; return 1;
-	case 0xc5: case 0xda: *kind = H_LEN; return 2;
-	case 0xc6: case 0xdb: *kind = H_LEN; return 4;
-	case 0xc7: *kind = H_EXT; return 1;
-	case 0xc8: *kind = H_EXT; return 2;
-	case 0xc9: *kind = H_EXT; return 4;
-	case 0xdc: *kind = H_ARRAY; return 2;
-	case 0xdd: *kind = H_ARRAY; return 4;
-	case 0xde: *kind = H_MAP; return 2;
-	case 0xdf: *kind = H_MAP; return 4;
-	}
-	return 0;
-}
-
-static uint64_t
-get_be(const unsigned char *p, size_t n)
-{
-	uint64_t	 v = 0;
-
-	while (n-- > 0)
-		v = v << 8 | *p++;
-	return v;
-}
-
-/*
- * Invariant (3): the length in bytes of the one msgpack value at p, or 0
- * if it does not fit in len or a container claims more items than bytes
- * are left (every item takes at least one). No recursion: it counts the
- * items still owed.
- */
-static size_t
-bounded(const unsigned char *p, size_t len)
-{
-	uint64_t	 owed = 1, n;
-	size_t		 off = 0, h;
-	unsigned char	 t;
-	int		 kind;
-
-	while (owed > 0) {
-		if (off >= len)
-			return 0;
-		t = p[off++];
-		owed--;
-		n = 0;
-		if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 ||
-		    t == 0xc3)
-			continue;
-		if (t >= 0x80 && t <= 0x8f)
-			owed += 2 * (uint64_t)(t & 0x0f);
-		else if (t >= 0x90 && t <= 0x9f)
-			owed += t & 0x0f;
-		else if (t >= 0xa0 && t <= 0xbf)
-			n = t & 0x1f;
-		else if ((h = head_len(t, &kind)) == 0 || len - off < h)
-			return 0;	/* 0xc1, never used, or cut short */
-		else if (kind == H_FIXED)
-			n = h;
-		else {
-			n = get_be(p + off, h);
-			off += h;
-			if (kind == H_EXT)
-				n++;
-			else if (kind == H_ARRAY || kind == H_MAP) {
-				owed += kind == H_MAP ? 2 * n : n;
-				n = 0;
-			}
-		}
-		if (n > len - off || owed > len - off)
-			return 0;
-		off += (size_t)n;
-	}
-	return off;
-}
-
 static int
 get_int(const msgpack_object *o, int64_t min, int64_t max, int64_t *v)
 {
@@ -430,9 +335,9 @@ load_body(const char *what, const char *body, size_t len, struct zk_db *db,
 	why.msg[0] = '\0';
 	while (ok && off < len) {
 		at = off;
-		n = bounded((const unsigned char *)body + off, len - off);
-		if (n == 0 || msgpack_unpack_next(&u, body, off + n, &off) !=
-		    MSGPACK_UNPACK_SUCCESS) {
+		if (zk_fields_scan(body + off, len - off, SIZE_MAX, "record",
+		    &n, &why) != ZK_OK || msgpack_unpack_next(&u, body,
+		    off + n, &off) != MSGPACK_UNPACK_SUCCESS) {
 			ok = 0;
 			break;
 		}
