@@ -46,13 +46,21 @@ SIMP_LIB  = $(filter-out $(OBJDIR)/lib/zab%.o,$(LIB_OBJS)) \
 	    $(patsubst lib/%.c,$(OBJDIR)/planted/lib/%.o,$(wildcard lib/zab*.c))
 SIM_BINS  = $(B)/build/tests/sim $(B)/build/tests/sim-planted \
 	    $(B)/build/tests/test_sim $(B)/build/tests/test_sim_planted
+# The linearizability checker (tests/lin): build/tests/lincheck checks a
+# history file, build/tests/linload records one against live servers, and
+# build/tests/test_lin is its make test program. Built once the files exist.
+LIN_MAINS = tests/lin/lincheck_main.c tests/lin/linload.c tests/lin/test_lin.c
+LIN_SRCS  = $(filter-out $(LIN_MAINS),$(sort $(wildcard tests/lin/*.c)))
+LIN_OBJS  = $(patsubst %.c,$(OBJDIR)/%.o,$(LIN_SRCS))
+LIN_BINS  = $(if $(filter 3,$(words $(wildcard $(LIN_MAINS)))),$(B)/build/tests/lincheck \
+	    $(B)/build/tests/linload $(B)/build/tests/test_lin)
 SEEDS	 ?= 10000
 JOBS	 ?= 2
 
 .PHONY: all deps run test unit bats check-asan install clean sim
 # Objects are kept between builds, not removed as intermediates.
 .SECONDARY:
-all: deps $(BINS) $(LIB) $(TESTS) $(SIM_BINS)
+all: deps $(BINS) $(LIB) $(TESTS) $(SIM_BINS) $(LIN_BINS)
 
 # Installs whatever Debian package the build or the tests need and is missing.
 deps:
@@ -96,6 +104,18 @@ $(B)/build/tests/test_sim_planted: $(OBJDIR)/planted/tests/sim/test_sim.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/build/tests/lincheck: $(OBJDIR)/tests/lin/lincheck_main.o $(LIN_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIN_OBJS) $(LIB) $(LDLIBS)
+
+$(B)/build/tests/linload: $(OBJDIR)/tests/lin/linload.o $(LIN_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIN_OBJS) $(LIB) $(LDLIBS)
+
+$(B)/build/tests/test_lin: $(OBJDIR)/tests/lin/test_lin.o $(LIN_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIN_OBJS) $(LIB) $(LDLIBS)
+
 # The long run: make sim SEEDS=1000000 (ensemble sizes rotate by seed).
 sim: deps $(B)/build/tests/sim
 	$(B)/build/tests/sim --seeds $(SEEDS) --jobs $(JOBS)
@@ -108,7 +128,7 @@ test: all
 	@sh tests/run.sh $(B)
 
 check-asan: deps
-	$(MAKE) B=build/asan SAN=1 OPT=-O1 $(patsubst $(B)/%,build/asan/%,$(BINS) $(TESTS) $(SIM_BINS))
+	$(MAKE) B=build/asan SAN=1 OPT=-O1 $(patsubst $(B)/%,build/asan/%,$(BINS) $(TESTS) $(SIM_BINS) $(LIN_BINS))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ZK_SIM_SCALE=20 sh tests/run.sh build/asan
 

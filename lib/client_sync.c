@@ -10,6 +10,12 @@
  *      (client.h invariant (1)), frees it. Nothing points at the stack.
  *  (2) What a call returns is a deep copy of the reply, owned by the
  *      caller; the client's borrowed reply is never kept.
+ *  (3) A call is sent again, within its one deadline, only when doing so
+ *      cannot do anything twice: the server refused it unseen
+ *      (ZK_ENOTSERVING: it stopped serving, and the client moves on), or
+ *      it reads (get, exists, children, sync) and its connection was
+ *      lost. A write whose connection was lost has an unknown outcome:
+ *      that is the caller's to report (CLI.md exit 3), never retried.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -216,16 +222,34 @@ on_reply(struct zk_client *c, const struct zk_reply *rep, void *arg)
 	w->done = 1;
 }
 
+/* Invariant (3). */
+static int
+safe_again(int op, int err)
+{
+	if (err == ZK_ENOTSERVING)
+		return 1;
+	if (err != ZK_ECONNLOSS)
+		return 0;
+	return op == ZK_OP_GETDATA || op == ZK_OP_EXISTS ||
+	    op == ZK_OP_GETCHILDREN || op == ZK_OP_SYNC;
+}
+
 int
 zk_sync_call(struct zk_sync *s, const struct zk_request *req,
     struct zk_reply *rep, struct zk_error *e)
 {
 	struct waiter	*w;
-	int		 rc;
+	int64_t		 deadline = 0, left = 0;
+	int		 rc, st;
 
+	if (s->timeout_ms > 0)
+		deadline = zk_now_mono_ms() + s->timeout_ms;
+again:
+	if (deadline > 0 && (left = deadline - zk_now_mono_ms()) < 1)
+		left = 1;
 	w = zk_xcalloc(1, sizeof(*w));
 	zk_client_submit(s->client, req, on_reply, w);
-	if (wait_until(s, waiter_done, w, s->timeout_ms) != ZK_OK) {
+	if (wait_until(s, waiter_done, w, left) != ZK_OK) {
 		w->abandoned = 1;
 		memset(rep, 0, sizeof(*rep));
 		rep->err = ZK_ETIMEOUT;
@@ -235,6 +259,13 @@ zk_sync_call(struct zk_sync *s, const struct zk_request *req,
 	*rep = w->rep;
 	free(w);
 	rc = rep->err;
+	st = zk_client_state(s->client);
+	if (safe_again(req->op, rc) && (deadline == 0 ||
+	    zk_now_mono_ms() < deadline) && st != ZK_STATE_EXPIRED &&
+	    st != ZK_STATE_CLOSED && st != ZK_STATE_FAILED) {
+		zk_reply_close(rep);
+		goto again;
+	}
 	if (rc != ZK_OK)
 		zk_error_set(e, rc, "%s", zk_error_str(rc));
 	return rc;

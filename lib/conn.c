@@ -15,9 +15,10 @@
  *      its proposals forget it at once.
  *  (3) A frame that breaks the protocol gets one error reply (xid 0) and
  *      the connection is closed: the rest of its stream cannot be trusted.
- *  (5) An ensemble member that is not the serving leader answers status
- *      and refuses anything else with ZK_ENOTSERVING, closing the
- *      connection, so that the client moves on to another server.
+ *  (5) An ensemble member that does not serve (looking, or not yet in
+ *      broadcast) answers status and refuses anything else with
+ *      ZK_ENOTSERVING, closing the connection, so that the client moves
+ *      on to another server.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -329,9 +330,11 @@ handle(struct zk_conn *c, struct creq *q)
 		zk_conn_close_later(c);
 		return;
 	}
-	if (c->session_id != 0)
+	if (c->session_id != 0) {
 		zk_sessions_touch(s->db.sessions, c->session_id,
 		    zk_now_mono_ms());
+		c->touched = 1;	/* a learner tells the leader (forward.c) */
+	}
 	switch (q->req.op) {
 	case ZK_OP_STATUS:	/* needs no session, answered at once */
 		memset(&rep, 0, sizeof(rep));

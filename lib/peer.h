@@ -14,7 +14,10 @@
  * Standalone, the log writer's durable copy is the whole quorum
  * (pipeline.c counts it). In an ensemble, replica.c hands the txn to the
  * ZAB machine (zk_quorum) as a PROPOSE and the machine says when to
- * APPLY it; the pipeline then applies it exactly as standalone does.
+ * APPLY it; the pipeline then applies it exactly as standalone does. On
+ * a follower or observer, forward.c sends the prepped txn to the leader
+ * (REQUEST), learns its zxid (ACCEPTED) and the pipeline answers when
+ * that zxid is applied here.
  *
  * Invariants:
  *  (1) Proposals are committed and applied in zxid order, and only after
@@ -25,11 +28,16 @@
  *      most OUT_HIGH bytes of unread replies (plus one reply); beyond that
  *      it stops reading and answering until its client catches up.
  *  (4) In an ensemble, client requests other than status are taken only
- *      while this peer is the serving leader (s->serving); when it stops
- *      serving, every client connection is closed and every proposal
- *      dropped.
+ *      while this member serves (s->serving: leading, following or
+ *      observing, with ZAB in broadcast); when it stops serving, every
+ *      client connection is closed and every proposal and sync dropped.
  *  (5) A sync is answered only once every txn proposed before it arrived
- *      has been applied.
+ *      has been applied here; in an ensemble also only after the leader
+ *      proved, after the sync reached it, that it still leads (zab.h (8)).
+ *  (6) A learner's forwarded proposals are in the order sent, which is
+ *      the order the leader gives them zxids: those with a zxid (from
+ *      ACCEPTED) first, ascending, then those still waiting for one
+ *      (zxid ZK_ZXID_PENDING).
  */
 #ifndef ZK_PEER_H
 #define ZK_PEER_H
@@ -49,6 +57,7 @@
 #include "server.h"
 #include "txn.h"
 #include "util.h"
+#include "zab.h"
 
 struct zk_conn;
 struct zk_replica;
@@ -72,11 +81,16 @@ struct creq {
 	int64_t			 start_us;	/* arrival, for latency */
 };
 
+/* A forwarded proposal's zxid until the leader's ACCEPTED gives it. */
+#define ZK_ZXID_PENDING	INT64_MAX
+
 /* A txn between prep and apply. */
 struct proposal {
 	struct proposal		*next;
 	struct zk_txn		 txn;		/* owned path and data */
 	int			 acks;		/* durable copies known */
+	int			 forwarded;	/* a learner's, sent to the leader */
+	int64_t			 fwd_id;	/* forwarded: its request number */
 	struct creq		*creq;		/* waiting request, or NULL */
 	struct zk_conn		*conn;		/* its connection, or NULL */
 };
@@ -95,6 +109,8 @@ struct zk_conn {
 	int			 closing;	/* close once output is flushed */
 	int			 closed_session; /* closeSession sent: no more requests */
 	int64_t			 accepted_ms;	/* monotonic, for idle handshakes */
+	int			 touched;	/* a learner's: heard from since the
+						   last session touches sent */
 };
 TAILQ_HEAD(zk_conns, zk_conn);
 
@@ -103,7 +119,10 @@ struct syncwait {
 	struct syncwait		*next;
 	struct zk_conn		*conn;
 	struct creq		*creq;
-	int64_t			 zxid;		/* answered once this is applied */
+	int64_t			 zxid;		/* standalone: answered once this
+						   is applied */
+	int64_t			 tag;		/* ensemble: answered when the
+						   barrier tagged so is done */
 };
 
 struct zk_server {
@@ -126,8 +145,11 @@ struct zk_server {
 	struct syncwait		*syncs;		/* in no order */
 	struct zk_replica	*rep;		/* ensemble: the shell; NULL
 						   standalone */
-	int			 serving;	/* ensemble: the serving leader
+	int			 serving;	/* ensemble: clients are served
 						   (invariant (4)) */
+	int			 leading;	/* ensemble: the serving leader */
+	int64_t			 fwd_next;	/* learner: last request number */
+	int64_t			 sync_next;	/* last sync tag handed out */
 	int64_t			 durable;	/* ensemble: the log is durable
 						   up to this zxid */
 	pid_t			 snap_pid;	/* snapshot child, or 0 */
@@ -180,8 +202,37 @@ void	 zk_pipeline_conn_gone(struct zk_conn *c);
  */
 int	 zk_pipeline_commit(struct zk_server *s, int64_t zxid,
 	    const void *data, size_t len, struct zk_error *e);
-/* Ensemble, stopping to serve: every proposal fails with err. */
+/* Ensemble, stopping to serve: every proposal and sync fails with err. */
 void	 zk_pipeline_drop_all(struct zk_server *s, int err);
+/* Ensemble: the sync barrier tagged tag is done: answer its sync. */
+void	 zk_pipeline_sync_done(struct zk_server *s, int64_t tag);
+/*
+ * Learner: the leader gave the next forwarded proposal zxid (-1: refused
+ * it, which fails it with ZK_ENOTSERVING); fwd_id is checked against it.
+ */
+void	 zk_pipeline_accepted(struct zk_server *s, int64_t fwd_id,
+	    int64_t zxid);
+/*
+ * Leader: a learner's prepped txn (data, len) to propose as if one of our
+ * own clients asked. Returns its zxid, or -1 when it cannot be proposed
+ * (not the serving leader, or bytes that are no client txn).
+ */
+int64_t	 zk_pipeline_propose_forwarded(struct zk_server *s, int sid,
+	    const void *data, size_t len);
+
+/* forward.c: clients on a learner (replication.md "Clients on every
+ * server"). */
+/* Learner: sends p's txn to the leader; ZK_OK or ZK_ENOTSERVING. */
+int	 zk_forward_write(struct zk_server *s, struct proposal *p);
+/* Learner: asks the leader for the sync barrier tag; as above. */
+int	 zk_forward_sync(struct zk_server *s, int64_t tag);
+/* Learner: the sessions heard from since the last call, to the leader. */
+void	 zk_forward_sessions(struct zk_server *s);
+/* Any member: a FWD message from sid (zab.h); the shell's, not ZAB's. */
+void	 zk_forward_msg(struct zk_server *s, int sid,
+	    const struct zk_zab_msg *m);
+/* Leader: the barrier of member sid tagged tag is done (SYNC_DONE). */
+void	 zk_forward_sync_done(struct zk_server *s, int sid, int64_t tag);
 
 /* replica.c: the ensemble member (share/doc/replication.md "The shell"). */
 struct zk_replica_status {
@@ -212,6 +263,15 @@ int64_t	 zk_replica_next_zxid(struct zk_server *s);
 /* Hands a new txn (zxid from zk_replica_next_zxid) to ZAB; copies data. */
 void	 zk_replica_propose(struct zk_server *s, int64_t zxid,
 	    const void *data, size_t len);
+/* Leader: a sync barrier for member sid's tag (zab.h EV_SYNC). */
+void	 zk_replica_sync(struct zk_server *s, int sid, int64_t tag);
+/* The leader followed while serving as a learner; else 0. */
+int	 zk_replica_leader(struct zk_server *s);
+/* A message to member sid on the quorum link; ZK_OK or why not. */
+int	 zk_replica_send(struct zk_server *s, int sid,
+	    const struct zk_zab_msg *m);
+/* Leader: followers (or observers) up to date, for status. */
+int	 zk_replica_learners_synced(struct zk_server *s, int observers);
 void	 zk_replica_status(struct zk_server *s, struct zk_replica_status *st);
 
 #endif

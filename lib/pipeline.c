@@ -9,7 +9,11 @@
  * to ZAB as a PROPOSE (replica.c), and ZAB's APPLY actions commit: then
  * zk_pipeline_commit applies it here as standalone's commit() does, from
  * the proposal list on the leader that took the request, decoded from the
- * log record's bytes on every other replica.
+ * log record's bytes on every other replica. A follower or observer
+ * preps the txn the same way and forwards it (forward.c); the leader
+ * gives it a zxid and time (zk_pipeline_propose_forwarded), and the
+ * learner answers its client when it applies that zxid, from the
+ * leader's bytes.
  *
  * Prep is stateless here: it checks what needs no tree (path syntax,
  * sizes, flags) and stamps time and session; whether a version matches
@@ -26,7 +30,8 @@
  *      says APPLY (ensemble), and every proposal before it has been
  *      applied.
  *  (3) A sync that arrives while proposals are in flight waits (as a
- *      write would) until the last of them is applied.
+ *      write would) until the last of them is applied; in an ensemble it
+ *      waits for its barrier (zab.h (8)), which covers the same.
  */
 #include <sys/random.h>
 #include <stdlib.h>
@@ -54,29 +59,35 @@ fail(struct creq *q, int err)
  * ensemble to ZAB. Nothing may use the proposal afterwards: ZAB's step
  * may already have dropped it.
  */
-static void
+static int64_t
 propose(struct zk_server *s, struct zk_txn *t, struct zk_conn *c,
     struct creq *q)
 {
 	struct proposal	*p;
 	int64_t		 zxid;
+	int		 fwd = s->rep != NULL && !s->leading;
 
 	if (s->rep == NULL)
 		zxid = s->next_zxid++;
-	else if ((zxid = zk_replica_next_zxid(s)) < 0) {
-		/* No longer the serving leader: the write never happened. */
-		if (q != NULL)
-			fail(q, ZK_ENOTSERVING);
-		if (c != NULL && t->type == ZK_TXN_CREATE_SESSION)
-			c->connecting = 0;
-		zk_txn_close(t);
-		return;
-	}
+	else if (fwd)
+		zxid = s->serving ? ZK_ZXID_PENDING : -1;
+	else
+		zxid = zk_replica_next_zxid(s);
 	p = zk_xcalloc(1, sizeof(*p));
 	p->txn = *t;
 	memset(t, 0, sizeof(*t));
 	p->txn.zxid = zxid;
 	p->txn.time_ms = zk_now_wall_ms();
+	p->forwarded = fwd;
+	if (zxid < 0 || (fwd && zk_forward_write(s, p) != ZK_OK)) {
+		/* Not serving (or no leader to send to): it never happened. */
+		if (q != NULL)
+			fail(q, ZK_ENOTSERVING);
+		if (c != NULL && p->txn.type == ZK_TXN_CREATE_SESSION)
+			c->connecting = 0;
+		proposal_free(p);
+		return -1;
+	}
 	p->conn = c;
 	p->creq = q;
 	if (q != NULL) {
@@ -89,6 +100,8 @@ propose(struct zk_server *s, struct zk_txn *t, struct zk_conn *c,
 		s->phead = p;
 	s->ptail = p;
 	s->nproposals++;
+	if (fwd)
+		return zxid;	/* sent already; ACCEPTED gives the zxid */
 	s->out.len = 0;
 	zk_txn_encode(&s->out, &p->txn);
 	if (s->rep == NULL)
@@ -96,6 +109,7 @@ propose(struct zk_server *s, struct zk_txn *t, struct zk_conn *c,
 		    s->gen);
 	else
 		zk_replica_propose(s, zxid, s->out.data, s->out.len);
+	return zxid;
 }
 
 static int
@@ -141,7 +155,7 @@ new_session(struct zk_server *s, struct zk_conn *c, struct creq *q)
 		for (size_t i = 0; i < sizeof(t.passwd); i++)
 			t.passwd[i] = (unsigned char)random();
 	c->connecting = 1;
-	propose(s, &t, c, q);
+	(void)propose(s, &t, c, q);
 }
 
 static void
@@ -172,6 +186,7 @@ reconnect(struct zk_server *s, struct zk_conn *c, struct creq *q)
 		if (o != c && o->session_id == ss->id)
 			zk_conn_close_later(o);
 	c->session_id = ss->id;
+	c->touched = 1;
 	zk_sessions_touch(s->db.sessions, ss->id, zk_now_mono_ms());
 	memset(&rep, 0, sizeof(rep));
 	rep.xid = q->req.xid;
@@ -195,8 +210,46 @@ wait_sync(struct zk_server *s, struct zk_conn *c, struct creq *q,
 	w->conn = c;
 	w->creq = q;
 	w->zxid = zxid;
+	w->tag = 0;
 	w->next = s->syncs;
 	s->syncs = w;
+}
+
+/* Unlinks and answers the sync w (answering drains its connection). */
+static void
+answer_sync(struct zk_server *s, struct syncwait **pw)
+{
+	struct syncwait	*w = *pw;
+	struct zk_reply	 rep;
+
+	*pw = w->next;
+	memset(&rep, 0, sizeof(rep));
+	rep.xid = w->creq->req.xid;
+	rep.zxid = s->db.last_zxid;
+	rep.path = w->creq->req.path;
+	zk_conn_answer(w->conn, w->creq, &rep);
+	free(w);
+}
+
+/*
+ * Invariant (3) in an ensemble: a barrier on the leader, asked for
+ * directly there, through the leader elsewhere. The barrier comes back
+ * (zk_pipeline_sync_done) after what was proposed before it is applied
+ * here: on a learner, the leader's SYNCED follows its COMMITs.
+ */
+static void
+ensemble_sync(struct zk_server *s, struct zk_conn *c, struct creq *q)
+{
+	int64_t	 tag = ++s->sync_next;
+
+	if (!s->leading && zk_forward_sync(s, tag) != ZK_OK) {
+		fail(q, ZK_ENOTSERVING);
+		return;
+	}
+	wait_sync(s, c, q, INT64_MAX);
+	s->syncs->tag = tag;
+	if (s->leading)
+		zk_replica_sync(s, s->cfg.myid, tag);
 }
 
 /*
@@ -207,7 +260,6 @@ static void
 answer_syncs(struct zk_server *s, int64_t upto)
 {
 	struct syncwait	**pw, *w;
-	struct zk_reply	 rep;
 
 	for (;;) {
 		for (pw = &s->syncs; (w = *pw) != NULL; pw = &w->next)
@@ -215,14 +267,20 @@ answer_syncs(struct zk_server *s, int64_t upto)
 				break;
 		if (w == NULL)
 			return;
-		*pw = w->next;
-		memset(&rep, 0, sizeof(rep));
-		rep.xid = w->creq->req.xid;
-		rep.zxid = s->db.last_zxid;
-		rep.path = w->creq->req.path;
-		zk_conn_answer(w->conn, w->creq, &rep);
-		free(w);
+		answer_sync(s, pw);
 	}
+}
+
+void
+zk_pipeline_sync_done(struct zk_server *s, int64_t tag)
+{
+	struct syncwait	**pw, *w;
+
+	for (pw = &s->syncs; (w = *pw) != NULL; pw = &w->next)
+		if (w->tag == tag) {
+			answer_sync(s, pw);
+			return;
+		}
 }
 
 void
@@ -259,6 +317,8 @@ zk_pipeline_request(struct zk_conn *c, struct creq *q)
 	case ZK_OP_SYNC:
 		if ((rc = check_path(r->path, 0)) != ZK_OK)
 			fail(q, rc);
+		else if (s->rep != NULL)
+			ensemble_sync(s, c, q);
 		else if (s->ptail != NULL)
 			wait_sync(s, c, q, s->ptail->txn.zxid);
 		return;
@@ -301,7 +361,7 @@ zk_pipeline_request(struct zk_conn *c, struct creq *q)
 	t.data_len = r->data_len;
 	r->path = NULL;
 	r->data = NULL;
-	propose(s, &t, c, q);
+	(void)propose(s, &t, c, q);
 }
 
 void
@@ -508,7 +568,7 @@ zk_pipeline_expire(struct zk_server *s, int64_t now_ms)
 		memset(&t, 0, sizeof(t));
 		t.type = ZK_TXN_CLOSE_SESSION;
 		t.session_id = ids[i];
-		propose(s, &t, NULL, NULL);
+		(void)propose(s, &t, NULL, NULL);
 	}
 }
 
@@ -532,6 +592,22 @@ zk_pipeline_conn_gone(struct zk_conn *c)
 			pw = &w->next;
 }
 
+/* The txn of zxid from the committed bytes, checked. */
+static int
+decode_committed(int64_t zxid, const void *data, size_t len,
+    struct zk_txn *t, struct zk_error *e)
+{
+	if (zk_txn_decode(data, len, t, e) != ZK_OK)
+		return e->code;
+	if (t->zxid != zxid) {
+		zk_txn_close(t);
+		return zk_error_set(e, ZK_ECORRUPT, "the txn of zxid 0x%llx "
+		    "says zxid 0x%llx", (unsigned long long)zxid,
+		    (unsigned long long)t->zxid);
+	}
+	return ZK_OK;
+}
+
 int
 zk_pipeline_commit(struct zk_server *s, int64_t zxid, const void *data,
     size_t len, struct zk_error *e)
@@ -545,23 +621,25 @@ zk_pipeline_commit(struct zk_server *s, int64_t zxid, const void *data,
 	}
 	if (s->phead == NULL)
 		s->ptail = NULL;
+	memset(&rp, 0, sizeof(rp));
 	if (p != NULL && p->txn.zxid == zxid) {
+		/* A learner's own: the leader's bytes, its zxid and time. */
+		if (p->forwarded &&
+		    decode_committed(zxid, data, len, &rp.txn, e) != ZK_OK)
+			return e->code;
 		s->phead = p->next;
 		if (s->phead == NULL)
 			s->ptail = NULL;
 		s->nproposals--;
+		if (p->forwarded) {
+			zk_txn_close(&p->txn);
+			p->txn = rp.txn;
+		}
 		apply(s, p);
 		proposal_free(p);
 	} else {
-		memset(&rp, 0, sizeof(rp));
-		if (zk_txn_decode(data, len, &rp.txn, e) != ZK_OK)
+		if (decode_committed(zxid, data, len, &rp.txn, e) != ZK_OK)
 			return e->code;
-		if (rp.txn.zxid != zxid) {
-			zk_txn_close(&rp.txn);
-			return zk_error_set(e, ZK_ECORRUPT, "the txn of zxid "
-			    "0x%llx says zxid 0x%llx", (unsigned long long)zxid,
-			    (unsigned long long)rp.txn.zxid);
-		}
 		if (zxid <= s->db.last_zxid) {
 			zk_txn_close(&rp.txn);
 			return zk_error_set(e, ZK_ESYSTEM, "zxid 0x%llx is not "
@@ -581,10 +659,80 @@ void
 zk_pipeline_drop_all(struct zk_server *s, int err)
 {
 	struct proposal	*p;
+	struct syncwait	*w;
 
 	while ((p = s->phead) != NULL) {
 		s->phead = p->next;
 		drop(s, p, err);
 	}
 	s->ptail = NULL;
+	while ((w = s->syncs) != NULL) {
+		s->syncs = w->next;
+		w->creq->prop = NULL;
+		fail(w->creq, err);
+		zk_conn_drain(w->conn);
+		free(w);
+	}
+}
+
+void
+zk_pipeline_accepted(struct zk_server *s, int64_t fwd_id, int64_t zxid)
+{
+	struct proposal	**pp, *p, *t;
+
+	for (pp = &s->phead; (p = *pp) != NULL; pp = &p->next)
+		if (p->forwarded && p->txn.zxid == ZK_ZXID_PENDING)
+			break;
+	if (p == NULL || p->fwd_id != fwd_id) {
+		/* Invariant (6) broken: our bug; the client times out. */
+		zk_peer_log(s, "ACCEPTED for request %lld, but the next "
+		    "waiting is %lld", (long long)fwd_id,
+		    p != NULL ? (long long)p->fwd_id : -1LL);
+		return;
+	}
+	if (zxid >= 0) {
+		p->txn.zxid = zxid;
+		return;
+	}
+	*pp = p->next;
+	if (s->ptail == p) {
+		s->ptail = NULL;
+		for (t = s->phead; t != NULL; t = t->next)
+			s->ptail = t;
+	}
+	drop(s, p, ZK_ENOTSERVING);
+}
+
+int64_t
+zk_pipeline_propose_forwarded(struct zk_server *s, int sid, const void *data,
+    size_t len)
+{
+	struct zk_session	*ss;
+	struct zk_error		 e;
+	struct zk_txn		 t;
+
+	if (!s->leading)
+		return -1;
+	if (zk_txn_decode(data, len, &t, &e) != ZK_OK) {
+		zk_peer_log(s, "a request forwarded by %d: %s", sid, e.msg);
+		return -1;
+	}
+	switch (t.type) {
+	case ZK_TXN_CLOSE_SESSION:
+		if ((ss = zk_sessions_find(s->db.sessions,
+		    t.session_id)) != NULL)
+			ss->closing = 1;	/* no expiry twice */
+		break;
+	case ZK_TXN_CREATE:
+	case ZK_TXN_DELETE:
+	case ZK_TXN_SETDATA:
+	case ZK_TXN_CREATE_SESSION:
+		break;
+	default:
+		zk_peer_log(s, "a request forwarded by %d has txn type %d",
+		    sid, t.type);
+		zk_txn_close(&t);
+		return -1;
+	}
+	return propose(s, &t, NULL, NULL);
 }

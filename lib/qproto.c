@@ -279,7 +279,7 @@ zk_qproto_decode_zab(const char *buf, size_t len, size_t max_data,
 	if ((rc = zk_fields_int(&a[0], INT64_MIN, INT64_MAX,
 	    "ZAB message type", &type, e)) != ZK_OK)
 		goto out;
-	if (type < ZK_ZAB_FOLLOWERINFO || type > ZK_ZAB_PING) {
+	if (type < ZK_ZAB_FOLLOWERINFO || type > ZK_ZAB_MSG_LAST) {
 		rc = zk_error_set(e, ZK_EMARSHALLING,
 		    "ZAB message type %lld is unknown", (long long)type);
 		goto out;

@@ -37,10 +37,15 @@
  *      waited for (a snapshot past the cut must not appear after it), and
  *      the writer is drained and closed; its completions are dropped,
  *      since the machine counts the log durable up to the cut (zab.h).
- *  (5) Clients are served only while this peer is LEADING and ZAB serves
- *      (s->serving); at that moment every session gets a full timeout
- *      from now, as a new ZooKeeper leader gives it. When it stops, every
- *      client connection is closed and every proposal dropped.
+ *  (5) Clients are served only while ZAB serves (s->serving), on the
+ *      leader and on learners alike. When the leader starts serving,
+ *      every session gets a full timeout from now, as a new ZooKeeper
+ *      leader gives it; only it expires sessions (s->leading). When a
+ *      member stops serving, every client connection is closed and every
+ *      proposal and sync dropped.
+ *  (6) The shell's own messages (zab.h FWD_*) go to forward.c, never to
+ *      the machine; everything before them on the link has been stepped,
+ *      actions and all, by then.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -215,8 +220,15 @@ on_disconnected(void *arg, int sid)
 static void
 on_msg(void *arg, int sid, const struct zk_zab_msg *m)
 {
+	struct zk_replica	*r = arg;
 	struct zk_quorum_event	 ev;
 
+	if (m->type >= ZK_ZAB_FWD_REQUEST) {
+		/* Invariant (6). */
+		if (!r->failed)
+			zk_forward_msg(r->s, sid, m);
+		return;
+	}
 	zab_ev_init(&ev, ZK_ZAB_EV_MSG);
 	ev.zab.sid = sid;
 	ev.zab.msg = *m;
@@ -275,6 +287,38 @@ int64_t
 zk_replica_next_zxid(struct zk_server *s)
 {
 	return zk_zab_next_zxid(zk_quorum_zab(s->rep->q));
+}
+
+void
+zk_replica_sync(struct zk_server *s, int sid, int64_t tag)
+{
+	struct zk_quorum_event	 ev;
+
+	zab_ev_init(&ev, ZK_ZAB_EV_SYNC);
+	ev.zab.sid = sid;
+	ev.zab.zxid = tag;
+	feed(s->rep, &ev);
+}
+
+int
+zk_replica_leader(struct zk_server *s)
+{
+	struct zk_replica	*r = s->rep;
+
+	return r != NULL && s->serving && r->state != ZK_LEADING ?
+	    r->leader : 0;
+}
+
+int
+zk_replica_send(struct zk_server *s, int sid, const struct zk_zab_msg *m)
+{
+	return zk_qnet_send(s->rep->net, sid, m);
+}
+
+int
+zk_replica_learners_synced(struct zk_server *s, int observers)
+{
+	return zk_zab_learners_synced(zk_quorum_zab(s->rep->q), observers);
 }
 
 void
@@ -503,6 +547,9 @@ action(struct zk_replica *r, const struct zk_zab_action *a)
 	case ZK_ZAB_APPLY:
 		apply(r, a);
 		break;
+	case ZK_ZAB_SYNC_DONE:
+		zk_forward_sync_done(s, a->sid, a->zxid);
+		break;
 	case ZK_ZAB_ROLE:
 		if (r->out.zab.role != ZK_ZAB_NONE)
 			rlog(r, "zab %s, %s, epoch %lld",
@@ -547,11 +594,13 @@ serve_clients(struct zk_replica *r)
 	struct zk_session	*ss;
 	int64_t			 now = zk_now_mono_ms();
 
-	for (ss = zk_sessions_first(s->db.sessions); ss != NULL;
-	    ss = zk_sessions_next(s->db.sessions, ss)) {
-		ss->deadline_ms = now + ss->timeout_ms;
-		ss->closing = 0;
-	}
+	if (r->state == ZK_LEADING)
+		for (ss = zk_sessions_first(s->db.sessions); ss != NULL;
+		    ss = zk_sessions_next(s->db.sessions, ss)) {
+			ss->deadline_ms = now + ss->timeout_ms;
+			ss->closing = 0;
+		}
+	s->leading = r->state == ZK_LEADING;
 	s->serving = 1;
 }
 
@@ -562,6 +611,7 @@ stop_clients(struct zk_replica *r)
 	struct zk_conn		*c;
 
 	s->serving = 0;
+	s->leading = 0;
 	TAILQ_FOREACH(c, &s->conns, entry)
 		if (!c->closing)
 			zk_conn_close_later(c);
@@ -618,7 +668,7 @@ after(struct zk_replica *r)
 	r->serving = out->serving;
 	r->epoch = out->epoch;
 	r->round = out->round;
-	clients = out->state == ZK_LEADING && out->serving;
+	clients = out->state != ZK_LOOKING && out->serving;
 	if (clients && !r->s->serving)
 		serve_clients(r);
 	else if (!clients && r->s->serving)

@@ -77,6 +77,12 @@ zk_peer_status_json(struct zk_server *s)
 		json_object_set_new(o, "leader", json_integer(st.leader));
 		json_object_set_new(o, "round", json_integer(st.round));
 		json_object_set_new(o, "serving", json_boolean(st.serving));
+		if (s->leading) {
+			json_object_set_new(o, "synced_followers", json_integer(
+			    zk_replica_learners_synced(s, 0)));
+			json_object_set_new(o, "synced_observers", json_integer(
+			    zk_replica_learners_synced(s, 1)));
+		}
 	} else {
 		json_object_set_new(o, "mode", json_string("standalone"));
 		json_object_set_new(o, "server_id", json_integer(s->cfg.myid));
@@ -201,8 +207,10 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		if (c->paused && c->session_id != 0)
 			zk_sessions_touch(s->db.sessions, c->session_id, now);
 	/* The leader owns session expiry (DESIGN.md "Sessions"). */
-	if (s->rep == NULL || s->serving)
+	if (s->rep == NULL || s->leading)
 		zk_pipeline_expire(s, now);
+	else if (s->serving)
+		zk_forward_sessions(s);
 	/* As ZooKeeper, a connection gets initLimit ticks to make a session. */
 	zk_conn_reap_idle(s, now, (int64_t)s->cfg.init_limit * s->cfg.tick_ms);
 }

@@ -327,6 +327,7 @@ zk_zab_give_up(struct zk_zab *z, int want_snap, const char *fmt, ...)
 	z->epoch = -1;
 	z->next_zxid = -1;
 	z->gave_up = 1;
+	zk_zab_sync_reset(z);
 }
 
 /* Events. */
@@ -353,6 +354,7 @@ reset_session(struct zk_zab *z)
 	z->commit_z = 0;
 	z->pend_z = 0;
 	z->next_zxid = -1;
+	zk_zab_sync_reset(z);
 }
 
 /*
@@ -587,6 +589,7 @@ zk_zab_free(struct zk_zab *z)
 	for (i = z->woff; i < z->wn; i++)
 		free(z->w[i].data);
 	free(z->w);
+	free(z->bar);
 	free(z->dead);
 	free(z);
 }
@@ -645,7 +648,12 @@ zk_zab_step(struct zk_zab *z, const struct zk_zab_event *ev,
 		else if (is_learner(z))
 			zk_zab_learn_timer(z);
 		break;
+	case ZK_ZAB_EV_SYNC:
+		zk_zab_sync_add(z, ev->sid, ev->zxid);
+		break;
 	}
+	/* (8): after every COMMIT, INFORM and APPLY of the step. */
+	zk_zab_sync_run(z);
 	if (ev->type == ZK_ZAB_EV_START || z->role != role ||
 	    z->phase != phase || z->serving != serving)
 		zk_zab_act(z, ZK_ZAB_ROLE);
@@ -692,16 +700,32 @@ zk_zab_committed_zxid(const struct zk_zab *z)
 	return z->committed;
 }
 
+int
+zk_zab_learners_synced(const struct zk_zab *z, int observers)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	if (z->role != ZK_ZAB_LEADER)
+		return 0;
+	for (i = 0; i < z->cfg.nsids; i++)
+		if (z->recs[i].linked && z->recs[i].phase >= RP_UPTODATE &&
+		    !rec_votes(z, (int)i) == !!observers)
+			n++;
+	return n;
+}
+
 const char *
 zk_zab_msg_name(int type)
 {
 	static const char *const names[] = {
 		"?", "FOLLOWERINFO", "LEADERINFO", "ACKEPOCH", "DIFF", "TRUNC",
 		"SNAP", "PROPOSAL", "COMMIT", "INFORM", "NEWLEADER",
-		"ACKNEWLEADER", "UPTODATE", "ACK", "PING",
+		"ACKNEWLEADER", "UPTODATE", "ACK", "PING", "REQUEST",
+		"ACCEPTED", "SYNC", "SYNCED", "SESSIONS",
 	};
 
-	return type > 0 && type <= ZK_ZAB_PING ? names[type] : "?";
+	return type > 0 && type <= ZK_ZAB_MSG_LAST ? names[type] : "?";
 }
 
 const char *

@@ -44,6 +44,11 @@
  *      actions come in zxid order with nothing uncommitted.
  *  (7) A learner whose digest after applying zxid z differs from the
  *      leader's for z leaves (NONE, reason given) and asks for a SNAP.
+ *  (8) A SYNC_DONE action for a sync barrier comes only after a quorum of
+ *      voters (the leader counting) echoed a heartbeat round the leader
+ *      sent after the barrier arrived, so a deposed leader never answers
+ *      one; and after the APPLY and the COMMIT / INFORM sends of every txn
+ *      proposed before the barrier (zab_sync.c).
  */
 #ifndef ZK_ZAB_H
 #define ZK_ZAB_H
@@ -92,8 +97,26 @@ enum zk_zab_msg_type {
 	ZK_ZAB_UPTODATE,	/* L->l: zxid: commit up to it, start serving */
 	ZK_ZAB_ACK,		/* L<-f: everything up to zxid is durable */
 	ZK_ZAB_PING,		/* both ways; from L: zxid = commit point,
-				   zxid2, digest as in COMMIT */
+				   zxid2, digest as in COMMIT, prev = the
+				   heartbeat round; a learner's answer
+				   echoes prev (8) */
+	/*
+	 * The shell's own messages, on the same ordered link; the machine
+	 * never sees them (share/doc/replication.md "Clients on every
+	 * server").
+	 */
+	ZK_ZAB_FWD_REQUEST,	/* L<-l: a client's write to propose:
+				   zxid = the learner's request number,
+				   data = the txn (zxid and time unset) */
+	ZK_ZAB_FWD_ACCEPTED,	/* L->l: zxid = the zxid given to the
+				   learner's next request, -1: refused;
+				   prev = its request number */
+	ZK_ZAB_FWD_SYNC,	/* L<-l: a client's sync; zxid = its tag */
+	ZK_ZAB_FWD_SYNCED,	/* L->l: the sync tagged zxid is done */
+	ZK_ZAB_FWD_SESSIONS,	/* L<-l: data = the sessions heard from
+				   since the last one (msgpack array) */
 };
+#define ZK_ZAB_MSG_LAST	ZK_ZAB_FWD_SESSIONS
 
 #define ZK_ZAB_F_OBSERVER	0x1	/* FOLLOWERINFO: a learner without a vote */
 #define ZK_ZAB_F_WANT_SNAP	0x2	/* FOLLOWERINFO: send a SNAP, not a DIFF */
@@ -153,6 +176,10 @@ enum zk_zab_event_type {
 	ZK_ZAB_EV_PROPOSE,	/* leader: a new txn, zxid from
 				   zk_zab_next_zxid, data = its bytes */
 	ZK_ZAB_EV_TIMER,	/* the deadline passed (or any time) */
+	ZK_ZAB_EV_SYNC,		/* leader: a sync barrier; sid = the member
+				   whose client asked, zxid = its tag. A
+				   SYNC_DONE with both follows (8), unless the
+				   machine gives up first */
 };
 
 struct zk_zab_event {
@@ -160,7 +187,8 @@ struct zk_zab_event {
 	int64_t		 now_ms;	/* monotonic time of the event */
 	int		 sid;		/* START: the leader; link events, MSG: peer */
 	int		 role;		/* START: enum zk_zab_role */
-	int64_t		 zxid;		/* DURABLE, LOG_FAILED, APPLIED, PROPOSE */
+	int64_t		 zxid;		/* DURABLE, LOG_FAILED, APPLIED, PROPOSE;
+					   SYNC: the tag */
 	uint64_t	 digest;	/* APPLIED */
 	const void	*data;		/* PROPOSE: copied by the machine */
 	size_t		 len;
@@ -196,15 +224,17 @@ enum zk_zab_action_type {
 				   as after TRUNCATE */
 	ZK_ZAB_APPLY,		/* apply the committed txn zxid, data */
 	ZK_ZAB_ROLE,		/* role and phase changed (see out) */
+	ZK_ZAB_SYNC_DONE,	/* the sync barrier of member sid tagged
+				   zxid is done (8) */
 };
 
 struct zk_zab_action {
 	int		 type;		/* enum zk_zab_action_type */
 	int		 sid;		/* SEND, SEND_SNAP, CONNECT, CLOSE,
-					   PERSIST_ACCEPTED */
+					   PERSIST_ACCEPTED, SYNC_DONE */
 	int64_t		 epoch;		/* PERSIST_* */
 	int64_t		 zxid;		/* LOG, TRUNCATE, INSTALL_SNAP, APPLY,
-					   SEND_SNAP */
+					   SEND_SNAP; SYNC_DONE: the tag */
 	const void	*data;		/* LOG, INSTALL_SNAP, APPLY; borrowed
 					   until the next step */
 	size_t		 len;
@@ -256,6 +286,11 @@ int64_t		 zk_zab_next_zxid(const struct zk_zab *z);
 int64_t		 zk_zab_current_epoch(const struct zk_zab *z);
 int64_t		 zk_zab_last_zxid(const struct zk_zab *z);	/* logged */
 int64_t		 zk_zab_committed_zxid(const struct zk_zab *z);
+/*
+ * Leader: followers (observers: 0) or observers (1) linked and up to
+ * date (UPTODATE sent); 0 on any other member.
+ */
+int		 zk_zab_learners_synced(const struct zk_zab *z, int observers);
 
 #ifdef ZK_PLANTED_BUGS
 /*

@@ -58,6 +58,15 @@ struct rec {
 	int64_t		 sent;		/* last zxid of its stream */
 	int64_t		 acked;		/* durable there (after ACKNEWLEADER) */
 	int64_t		 heard_ms;	/* its last message */
+	int64_t		 hb;		/* highest heartbeat round echoed */
+};
+
+/* A sync waiting for leadership proof and its txns (zab_sync.c). */
+struct barrier {
+	int		 sid;		/* whose client asked */
+	int64_t		 tag;		/* theirs, given back */
+	int64_t		 after;		/* last txn proposed before it */
+	int64_t		 round;		/* heartbeat round that proves it */
 };
 
 /* A learner's link to its leader. */
@@ -130,6 +139,12 @@ struct zk_zab {
 	int64_t		 commit_z;	/* highest COMMIT/UPTODATE/INFORM */
 	int		 acked_nl;	/* ACKNEWLEADER sent */
 	int64_t		 last_ack;	/* last ACK (or ACKNEWLEADER) zxid */
+
+	/* Leader: sync barriers and heartbeat rounds (zab_sync.c). */
+	struct barrier	*bar;		/* waiting, in arrival order */
+	size_t		 nbar, capbar;
+	int64_t		 hb_sent;	/* last heartbeat round sent */
+	int64_t		 hb_done;	/* highest round a quorum echoed */
 
 	/* One step. */
 	struct zk_zab_out *out;
@@ -243,6 +258,12 @@ void		 zk_zab_lead_durable(struct zk_zab *z);
 void		 zk_zab_lead_propose(struct zk_zab *z,
 		    const struct zk_zab_event *ev);
 void		 zk_zab_lead_timer(struct zk_zab *z);
+
+/* zab_sync.c: sync barriers on the serving leader (zab.h (8)). */
+void		 zk_zab_sync_reset(struct zk_zab *z);
+void		 zk_zab_sync_add(struct zk_zab *z, int sid, int64_t tag);
+void		 zk_zab_sync_echo(struct zk_zab *z, int i, int64_t round);
+void		 zk_zab_sync_run(struct zk_zab *z);
 
 /* zab_learner.c: the learner's side, likewise. */
 void		 zk_zab_learn_start(struct zk_zab *z, int leader);

@@ -472,6 +472,7 @@ zk_zab_lead_msg(struct zk_zab *z, int i, const struct zk_zab_msg *m)
 		lead_ack(z, i, m);
 		return;
 	case ZK_ZAB_PING:
+		zk_zab_sync_echo(z, i, m->prev);
 		return;
 	}
 	/* Out of turn: this learner starts over on a new link. */
@@ -554,6 +555,7 @@ zk_zab_lead_timer(struct zk_zab *z)
 				continue;
 			m = zk_zab_post(z, z->cfg.sids[i], ZK_ZAB_PING);
 			m->zxid = z->committed;
+			m->prev = z->hb_sent;
 			stamp(z, m);
 		}
 		z->ping_ms = z->now + half_tick(z);

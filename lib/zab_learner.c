@@ -370,7 +370,8 @@ zk_zab_learn_durable(struct zk_zab *z)
 void
 zk_zab_learn_msg(struct zk_zab *z, const struct zk_zab_msg *m)
 {
-	int	 ls = z->ls, obs = z->role == ZK_ZAB_OBSERVER;
+	struct zk_zab_msg	*r;
+	int			 ls = z->ls, obs = z->role == ZK_ZAB_OBSERVER;
 
 	if (ls == LS_NONE || ls == LS_CONNECTING || ls == LS_RETRY)
 		return;		/* from a link already gone */
@@ -423,7 +424,10 @@ zk_zab_learn_msg(struct zk_zab *z, const struct zk_zab_msg *m)
 		learn_commit(z, m->zxid);
 		return;
 	case ZK_ZAB_PING:
-		zk_zab_post(z, z->leader, ZK_ZAB_PING)->zxid = z->applied;
+		/* (8): the echo of the heartbeat round proves the leader. */
+		r = zk_zab_post(z, z->leader, ZK_ZAB_PING);
+		r->zxid = z->applied;
+		r->prev = m->prev;
 		check_digest(z, m->zxid2, m->digest);
 		return;
 	}

@@ -191,7 +191,7 @@ test_zab_roundtrip(void)
 	big = zk_xmalloc(MIB);
 	for (k = 0; k < MIB; k++)
 		big[k] = (char)(k * 31 + 7);
-	for (type = ZK_ZAB_FOLLOWERINFO; type <= ZK_ZAB_PING; type++)
+	for (type = ZK_ZAB_FOLLOWERINFO; type <= ZK_ZAB_MSG_LAST; type++)
 		for (k = 0; k < 4; k++) {
 			memset(&m, 0, sizeof(m));
 			m.type = type;
@@ -358,9 +358,9 @@ test_zab_malformed(void)
 	zab_raw(&b, 0, 0, 1, 2, 0, 3);
 	ZK_ASSERT_EQ(zab_rc(&b, &e), ZK_EMARSHALLING);
 	ZK_ASSERT_STR(e.msg, "ZAB message type 0 is unknown");
-	zab_raw(&b, ZK_ZAB_PING + 1, 0, 1, 2, 0, 3);
+	zab_raw(&b, ZK_ZAB_MSG_LAST + 1, 0, 1, 2, 0, 3);
 	ZK_ASSERT_EQ(zab_rc(&b, &e), ZK_EMARSHALLING);
-	ZK_ASSERT_STR(e.msg, "ZAB message type 15 is unknown");
+	ZK_ASSERT_STR(e.msg, "ZAB message type 20 is unknown");
 	zab_raw(&b, -1, 0, 1, 2, 0, 3);
 	ZK_ASSERT_EQ(zab_rc(&b, &e), ZK_EMARSHALLING);
 	zab_raw(&b, ZK_ZAB_ACK, 4, 1, 2, 0, 3);
@@ -660,7 +660,7 @@ check_any(const char *buf, size_t len)
 	if (rc == ZK_OK) {
 		ok++;
 		b.len = 0;
-		bad |= m.type < ZK_ZAB_FOLLOWERINFO || m.type > ZK_ZAB_PING ||
+		bad |= m.type < ZK_ZAB_FOLLOWERINFO || m.type > ZK_ZAB_MSG_LAST ||
 		    m.len > 64 || (m.len > 0 && ((const char *)m.data < buf ||
 		    (const char *)m.data + m.len > buf + len));
 		bad |= zk_qproto_encode_zab(&b, &m, NULL) != ZK_OK ||
