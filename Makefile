@@ -54,13 +54,18 @@ LIN_SRCS  = $(filter-out $(LIN_MAINS),$(sort $(wildcard tests/lin/*.c)))
 LIN_OBJS  = $(patsubst %.c,$(OBJDIR)/%.o,$(LIN_SRCS))
 LIN_BINS  = $(if $(filter 3,$(words $(wildcard $(LIN_MAINS)))),$(B)/build/tests/lincheck \
 	    $(B)/build/tests/linload $(B)/build/tests/test_lin)
+# zk-peer with lib/pipeline.c built with ZK_PLANTED_BUGS: the
+# linearizability test's proof that its checker catches a stale read.
+PEERP_LIB = $(filter-out $(OBJDIR)/lib/pipeline.o,$(LIB_OBJS)) \
+	    $(OBJDIR)/planted/lib/pipeline.o
+PEERP_BIN = $(B)/build/tests/zk-peer-planted
 SEEDS	 ?= 10000
 JOBS	 ?= 2
 
 .PHONY: all deps run test unit bats check-asan install clean sim
 # Objects are kept between builds, not removed as intermediates.
 .SECONDARY:
-all: deps $(BINS) $(LIB) $(TESTS) $(SIM_BINS) $(LIN_BINS)
+all: deps $(BINS) $(LIB) $(TESTS) $(SIM_BINS) $(LIN_BINS) $(PEERP_BIN)
 
 # Installs whatever Debian package the build or the tests need and is missing.
 deps:
@@ -116,6 +121,10 @@ $(B)/build/tests/test_lin: $(OBJDIR)/tests/lin/test_lin.o $(LIN_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIN_OBJS) $(LIB) $(LDLIBS)
 
+$(PEERP_BIN): $(OBJDIR)/cmd/zk-peer.o $(PEERP_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The long run: make sim SEEDS=1000000 (ensemble sizes rotate by seed).
 sim: deps $(B)/build/tests/sim
 	$(B)/build/tests/sim --seeds $(SEEDS) --jobs $(JOBS)
@@ -128,7 +137,7 @@ test: all
 	@sh tests/run.sh $(B)
 
 check-asan: deps
-	$(MAKE) B=build/asan SAN=1 OPT=-O1 $(patsubst $(B)/%,build/asan/%,$(BINS) $(TESTS) $(SIM_BINS) $(LIN_BINS))
+	$(MAKE) B=build/asan SAN=1 OPT=-O1 $(patsubst $(B)/%,build/asan/%,$(BINS) $(TESTS) $(SIM_BINS) $(LIN_BINS) $(PEERP_BIN))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ZK_SIM_SCALE=20 sh tests/run.sh build/asan
 

@@ -247,13 +247,15 @@ ens_config() {
 	} >"$dir/zoo.cfg"
 }
 
-# ens_start I: start member I in the background (its log in its dir).
+# ens_start I: start member I in the background (its log in its dir);
+# $ENS_PEER names another zk-peer binary to run (a test build).
 ens_start() {
 	local dir pid
 	dir=$(ens_dir "$1")
 	# Not through nsx: a function run in the background is a subshell,
 	# and $! would name it instead of the peer (ip netns exec execs).
-	ip netns exec "$ZK_NS" zk-peer -c "$dir/zoo.cfg" 2>>"$dir/log" 3>&- &
+	ip netns exec "$ZK_NS" "${ENS_PEER:-zk-peer}" -c "$dir/zoo.cfg" \
+	    2>>"$dir/log" 3>&- &
 	pid=$!
 	echo "$pid" >>"$ZK_TMP/pids"
 	echo "$pid" >"$dir/pid"

@@ -124,7 +124,7 @@ print_text(const char *server, json_t *o)
 
 	printf("%s %s", server, json_string_value(json_object_get(o, "mode")));
 	json_object_foreach(o, k, v) {
-		if (strcmp(k, "mode") == 0)
+		if (strcmp(k, "mode") == 0 || strcmp(k, "reason") == 0)
 			continue;
 		if (strcmp(k, "zxid") == 0 || strcmp(k, "last_logged") == 0)
 			printf(" %s=0x%llx", k,
@@ -151,7 +151,7 @@ status(int argc, char *argv[])
 	};
 	struct zk_error	 e;
 	const char	*servers = getenv("ZK_SERVERS"), *out = "text";
-	char		**list, *text;
+	char		**list, *text, why[80];
 	size_t		 n, i;
 	double		 timeout = 5;
 	json_t		*o;
@@ -189,15 +189,24 @@ status(int argc, char *argv[])
 			if (strcmp(out, "text") == 0)
 				fprintf(stderr, "zk-peer: %s: %s\n", list[i],
 				    e.msg);
-		} else if (!serving(o))
+		} else if (!serving(o)) {
 			bad = 1;
+			snprintf(why, sizeof(why), "not serving (mode %s)",
+			    json_string_value(json_object_get(o, "mode")) ?
+			    json_string_value(json_object_get(o, "mode")) :
+			    "unknown");
+			json_object_set_new(o, "reason", json_string(why));
+			if (strcmp(out, "text") == 0)
+				fprintf(stderr, "zk-peer: %s: %s\n", list[i],
+				    why);
+		}
 		json_object_set_new(o, "server", json_string(list[i]));
 		if (strcmp(out, "json") == 0) {
 			text = json_dumps(o, JSON_COMPACT);
 			printf("%s\n", text);
 			free(text);
-		} else if (json_object_get(o, "error") == NULL)
-			print_text(list[i], o);
+		} else if (json_object_get(o, "mode") != NULL)
+			print_text(list[i], o);	/* serving or not, it answered */
 		json_decref(o);
 	}
 	zk_servers_free(list, n);

@@ -600,6 +600,8 @@ connect_all(struct bench *b, struct zk_error *e)
 	co.session_timeout_ms = o->session_timeout_ms;
 	co.connect_timeout_ms = o->connect_timeout_ms;
 	for (i = 0; i < o->conns; i++) {
+		/* Round-robin over the servers: every one gets its share. */
+		co.start_at = i + 1;
 		b->conns[i].b = b;
 		b->conns[i].slots = zk_xcalloc((size_t)o->window,
 		    sizeof(struct slot));

@@ -67,7 +67,13 @@
 
 /* Replies may carry long child lists; the server bounds what it sends. */
 #define MAX_FRAME	(16 * 1024 * 1024)
-#define PAUSE_MIN_MS	50	/* first pause after a round of failures */
+/*
+ * Pauses after a round of failures grow by half each round: a client
+ * waiting out an election tries again soon after the ensemble serves
+ * (at most about a third of the time waited so far), while a dead
+ * ensemble sees one round per second at most.
+ */
+#define PAUSE_MIN_MS	20	/* first pause after a round of failures */
 #define PAUSE_MAX_MS	1000
 #define ATTEMPT_MIN_MS	500	/* per-server connect + handshake, at least */
 #define DEFAULT_SERVERS	"127.0.0.1:2181"
@@ -473,7 +479,7 @@ attempt_failed(struct zk_client *c)
 	}
 	c->failures = 0;
 	timer_ms(c->attempt_ev, c->pause_ms);
-	c->pause_ms *= 2;
+	c->pause_ms += c->pause_ms / 2;
 	if (c->pause_ms > PAUSE_MAX_MS)
 		c->pause_ms = PAUSE_MAX_MS;
 }
@@ -806,6 +812,8 @@ zk_client_new(struct event_base *base, const struct zk_client_opts *opts,
 	    (uint64_t)getpid() * 0xbf58476d1ce4e5b9ULL ^ (uintptr_t)c;
 	r ^= r >> 31;
 	c->cur = (size_t)(r % n);
+	if (opts != NULL && opts->start_at > 0)
+		c->cur = (size_t)(opts->start_at - 1) % n;
 	c->pause_ms = PAUSE_MIN_MS;
 	c->state = ZK_STATE_CONNECTING;
 	c->conn = C_IDLE;

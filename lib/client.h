@@ -38,6 +38,8 @@ struct zk_client_opts {
 	const char	*servers;		/* "h:p,h:p"; NULL: $ZK_SERVERS or 127.0.0.1:2181 */
 	int32_t		 session_timeout_ms;	/* requested; 0: 10000 */
 	int64_t		 connect_timeout_ms;	/* give up when no session this long; 0: never */
+	int		 start_at;		/* 0: a random server first; n > 0:
+						   the n-th of the list (mod its length) */
 };
 
 struct zk_client;

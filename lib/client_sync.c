@@ -244,6 +244,13 @@ zk_sync_call(struct zk_sync *s, const struct zk_request *req,
 
 	if (s->timeout_ms > 0)
 		deadline = zk_now_mono_ms() + s->timeout_ms;
+	/*
+	 * What happened while no call ran the loop (a server that went away
+	 * between two calls) is seen first: the request then waits for the
+	 * reconnected session instead of going down a dead connection with
+	 * an outcome nobody could know.
+	 */
+	(void)event_base_loop(s->base, EVLOOP_NONBLOCK);
 again:
 	if (deadline > 0 && (left = deadline - zk_now_mono_ms()) < 1)
 		left = 1;

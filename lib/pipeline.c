@@ -237,11 +237,35 @@ answer_sync(struct zk_server *s, struct syncwait **pw)
  * (zk_pipeline_sync_done) after what was proposed before it is applied
  * here: on a learner, the leader's SYNCED follows its COMMITs.
  */
+#ifdef ZK_PLANTED_BUGS
+/*
+ * Test builds only (build/tests/zk-peer-planted): with ZK_PLANTED_BUG=
+ * stale-sync in the environment, a sync is answered from this replica's
+ * tree at once, as if no leader had to be asked. A learner behind the
+ * leader then serves stale reads; the linearizability test must see it.
+ */
+static int
+planted_stale_sync(void)
+{
+	static int	 on = -1;
+	const char	*v;
+
+	if (on < 0)
+		on = (v = getenv("ZK_PLANTED_BUG")) != NULL &&
+		    strcmp(v, "stale-sync") == 0;
+	return on;
+}
+#endif
+
 static void
 ensemble_sync(struct zk_server *s, struct zk_conn *c, struct creq *q)
 {
 	int64_t	 tag = ++s->sync_next;
 
+#ifdef ZK_PLANTED_BUGS
+	if (planted_stale_sync())
+		return;		/* answered as a read, from here */
+#endif
 	if (!s->leading && zk_forward_sync(s, tag) != ZK_OK) {
 		fail(q, ZK_ENOTSERVING);
 		return;

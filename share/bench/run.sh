@@ -2,29 +2,58 @@
 # zk's benchmarks beside ZooKeeper's, in one run on this machine
 # (share/doc/bench.md explains each figure and records the results).
 #
-#   share/bench/run.sh [zk|zookeeper|all]    (default: all)
+#   share/bench/run.sh [SUBCOMMAND]    (default: all)
+#
+#   zk                   standalone zk figures (below)
+#   zookeeper            the yardstick's standalone, memory and cli figures
+#   all                  zk, zookeeper, zk again (no ensemble: it is slow)
+#   zk-ensemble          3 zk-peers: gets, sets, 90% mixed at 9 x 100 over
+#                        all three; sets at 3 x 1; mode, RSS, spread
+#   zk-failover          3 zk-peers: kill -9 the leader, ms until a write
+#                        through a follower succeeds again (3 times)
+#   zk-memory-ensemble   3 zk-peers: RSS of each with N znodes of 100 B
+#   ensemble             zk-ensemble, the yardstick's ensemble, zk-failover,
+#                        the yardstick's failover
 #
 # zk side: a standalone zk-peer on 127.0.0.1:$PORT with its data under
 # /var/tmp, driven by bin/zk-bench: gets, sets and creates at 8 x 100 with
 # the server's CPU time per operation, one set and one get at a time, the
 # disk's own fdatasync latency (fsync-probe), RSS with N znodes of 100 B,
 # restart until the first read, and the wall time of one zk-get.
+# Ensemble: three voting zk-peers configured as the yardstick configures
+# ZooKeeper's (tickTime 2000, initLimit 10, syncLimit 5, all on 127.0.0.1),
+# client ports PORT..PORT+2, quorum ports QPORT+1..3, election ports
+# EPORT+1..3, so that both ensembles can run side by side.
 # ZooKeeper side: the yardstick script $YARDSTICK/zookeeper.sh
 # (default ../shared/bench next to the checkout) for the same figures.
-# Environment: DUR (seconds per measurement, 10), N (znodes, 100000),
-# PORT (22181), YARDSTICK.
+# Environment: DUR (seconds per measurement, 10), WARM (warm-up seconds per
+# ensemble run, 2, as the yardstick), N (znodes, 100000), PORT (22181),
+# QPORT (22887), EPORT (23887), YARDSTICK.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-DUR=${DUR:-10} N=${N:-100000} PORT=${PORT:-22181}
+DUR=${DUR:-10} WARM=${WARM:-2} N=${N:-100000} PORT=${PORT:-22181}
+QPORT=${QPORT:-22887} EPORT=${EPORT:-23887}
 YARDSTICK=${YARDSTICK:-$top/../shared/bench}
 what=${1:-all}
 BIN=$top/bin
 export ZK_SERVERS=127.0.0.1:$PORT
 
 BASE=$(mktemp -d /var/tmp/zkbench.XXXXXX)
-PID=
+PID="" PROBE=""
+# The ensemble: member I (1..3) has its config and data in $BASE/eI, its
+# pid in EPID[I], and serves clients on PORT+I-1.
+EPID=()
 stop() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && while kill -0 "$PID" 2>/dev/null; do sleep 0.05; done; PID=; }
-trap 'stop; rm -rf "$BASE"' EXIT
+cleanup() {
+	stop; ens_down
+	[ -n "$PROBE" ] && kill "$PROBE" 2>/dev/null
+	rm -rf "$BASE"
+}
+trap cleanup EXIT
+# Untrapped, SIGINT and SIGTERM would end the script without the EXIT trap
+# and leave the peers running.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 start() {
 	"$BIN/zk-peer" --data-dir "$BASE/data" --client-port "$PORT" 2>>"$BASE/peer.log" &
@@ -80,17 +109,202 @@ zk_side() {
 	stop
 }
 
-zookeeper_side() {
-	[ -x "$YARDSTICK/zookeeper.sh" ] || [ -f "$YARDSTICK/zookeeper.sh" ] ||
+# yardstick ARGS...: one zookeeper.sh run, its lines prefixed. Our PORT is
+# kept from it (it reads PORT too) so that it stays on its own ports.
+yardstick() {
+	[ -f "$YARDSTICK/zookeeper.sh" ] ||
 		{ echo "no yardstick at $YARDSTICK (set YARDSTICK)" >&2; return 1; }
-	DUR=$DUR N=$N bash "$YARDSTICK/zookeeper.sh" standalone | sed 's/^/zookeeper /'
-	DUR=$DUR N=$N bash "$YARDSTICK/zookeeper.sh" memory | sed 's/^/zookeeper /'
-	bash "$YARDSTICK/zookeeper.sh" cli | sed 's/^/zookeeper /'
+	env -u PORT DUR="$DUR" WARM="$WARM" N="$N" \
+	    bash "$YARDSTICK/zookeeper.sh" "$@" | sed 's/^/zookeeper /'
+}
+
+zookeeper_side() {
+	yardstick standalone || return 1
+	yardstick memory
+	yardstick cli
+}
+
+ALL=127.0.0.1:$PORT,127.0.0.1:$((PORT + 1)),127.0.0.1:$((PORT + 2))
+addr() { echo "127.0.0.1:$((PORT + $1 - 1))"; }
+
+ens_config() {
+	local i j d
+	for i in 1 2 3; do
+		d=$BASE/e$i
+		rm -rf "$d"; mkdir -p "$d/data"
+		echo "$i" >"$d/data/myid"
+		{
+			echo "tickTime=2000"
+			echo "initLimit=10"
+			echo "syncLimit=5"
+			echo "dataDir=$d/data"
+			echo "clientPort=$((PORT + i - 1))"
+			echo "clientPortAddress=127.0.0.1"
+			for j in 1 2 3; do
+				echo "server.$j=127.0.0.1:$((QPORT + j)):$((EPORT + j))"
+			done
+		} >"$d/zoo.cfg"
+	done
+}
+ens_start() {
+	"$BIN/zk-peer" -c "$BASE/e$1/zoo.cfg" 2>>"$BASE/e$1/log" &
+	EPID[$1]=$!
+}
+# ens_stop I [SIGNAL]: signal member I and wait until it is gone.
+ens_stop() {
+	local p=${EPID[$1]:-}
+	[ -n "$p" ] || return 0
+	# stderr closed around the wait too: bash reports a child killed by
+	# a signal ("Killed") on it when it reaps the child.
+	{
+		kill "-${2:-TERM}" "$p"
+		while kill -0 "$p"; do sleep 0.01; done
+		wait "$p"
+	} 2>/dev/null
+	EPID[$1]=
+}
+ens_down() { local i; for i in 1 2 3; do ens_stop "$i"; done; }
+# ens_wait: until all three serve (status exits 0 only then), for at most
+# a minute, as long as the yardstick gives ZooKeeper's servers; at once
+# when a member has exited (a port in use, a damaged data directory).
+ens_wait() {
+	local end=$((SECONDS + 60)) i
+	until "$BIN/zk-peer" status -s "$ALL" -T 1 >/dev/null 2>&1; do
+		for i in 1 2 3; do
+			kill -0 "${EPID[$i]}" 2>/dev/null || end=0
+		done
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "zk ensemble did not serve:" >&2
+			"$BIN/zk-peer" status -s "$ALL" -T 1 >&2
+			tail -n 5 "$BASE"/e*/log >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+ens_up() {
+	local i
+	ens_config
+	for i in 1 2 3; do ens_start "$i"; done
+	ens_wait
+}
+
+# field I KEY: one field of member I's status text line ("HOST:PORT MODE
+# key=value ..."); MODE for KEY=mode.
+field() {
+	"$BIN/zk-peer" status -s "$(addr "$1")" -T 1 2>/dev/null |
+	    awk -v k="$2" '{ if (k == "mode") { print $2; exit }
+		for (i = 3; i <= NF; i++) if (index($i, k "=") == 1) {
+			print substr($i, length(k) + 2); exit } }'
+}
+rss() { awk '/VmRSS/{print $2}' "/proc/${EPID[$1]}/status"; }
+leader() {
+	local i
+	for i in 1 2 3; do [ "$(field "$i" mode)" = leader ] && echo "$i"; done
+}
+
+# ens_bench ARGS...: one zk-bench run over all three members, warmed up as
+# the yardstick warms up each of its runs.
+ens_bench() {
+	echo "zk $("$BIN/zk-bench" -s "$ALL" --warmup "$WARM" -d "$DUR" "$@")"
+}
+
+zk_ensemble() {
+	local i conns
+	ens_up
+	# Prepares the 1000 keys (and warms the peers, which have no JIT).
+	"$BIN/zk-bench" -s "$ALL" -c 4 -w 50 -d 1 --warmup 0 --op get >/dev/null
+	ens_bench -c 9 -w 100 --op get
+	ens_bench -c 9 -w 100 --op set
+	# The spread of zk-bench's sessions over the members, sampled halfway
+	# through the mixed run (status is asked once per member then, in
+	# the background, so the run itself is not delayed).
+	(sleep "$(awk -v w="$WARM" -v d="$DUR" 'BEGIN{print w + d / 2}')"
+	 for i in 1 2 3; do field "$i" connections >"$BASE/conns$i"; done) &
+	ens_bench -c 9 -w 100 --op mixed:90
+	wait $!
+	ens_bench -c 3 -w 1 --op set
+	for i in 1 2 3; do
+		conns=$(cat "$BASE/conns$i" 2>/dev/null)
+		# status counts its own connection; the rest are zk-bench's.
+		conns=$(( ${conns:-0} > 0 ? conns - 1 : 0 ))
+		echo "zk server $i: $(field "$i" mode) rss_kb=$(rss "$i")" \
+		    "bench_conns_mid_mixed=$conns"
+	done
+	ens_down
+}
+
+# probe HOSTPORT SECONDS: one set at a time through one member, each a whole
+# zk-set process, for SECONDS; every success appends "START END" (seconds,
+# from bash's EPOCHREALTIME, which needs no fork) to $BASE/probe.
+# Resolution: a zk-set that succeeds takes 5-7 ms here on average (a new
+# process, a session and a write), so the figure is late by up to that.
+# -T is short because the client pauses 50 ms, doubling, after a round of
+# refused or "not serving" attempts: with a long -T one zk-set would sleep
+# through the moment the ensemble serves again. A failing zk-set ends
+# after ~15 ms, the limit of the figure's resolution. Sessions of zk-sets
+# that gave up expire on the leader 10 s later; that costs nothing here.
+probe() {
+	local end n=0 t0
+	end=$(awk -v s="$EPOCHREALTIME" -v d="$2" 'BEGIN{printf "%.6f", s + d}')
+	: >"$BASE/probe"
+	while [[ ${EPOCHREALTIME/./} -lt ${end/./} ]]; do
+		n=$((n + 1)); t0=$EPOCHREALTIME
+		"$BIN/zk-set" -q -s "$1" -T 0.01 /probe "$n" 2>/dev/null &&
+		    echo "$t0 $EPOCHREALTIME" >>"$BASE/probe"
+	done
+}
+
+zk_failover() {
+	local r L F tk ms
+	ens_up
+	for r in 1 2 3; do
+		L=$(leader)
+		[ -n "$L" ] || { echo "zk failover rep=$r: no leader" >&2; return 1; }
+		F=$((L % 3 + 1))
+		probe "$(addr "$F")" 10 & PROBE=$!
+		sleep 3
+		tk=$EPOCHREALTIME; ens_stop "$L" KILL
+		wait "$PROBE"; PROBE=
+		# The first write issued after the kill that succeeded: one in
+		# flight at the kill may have been committed by the old leader.
+		ms=$(awk -v tk="$tk" '$1 >= tk {
+			printf "%.0f", ($2 - tk) * 1000; exit }' "$BASE/probe")
+		echo "zk failover rep=$r killed=server$L probe=server$F" \
+		    "first_write_after_kill_ms=${ms:-none}"
+		ens_start "$L"; ens_wait
+	done
+	ens_down
+}
+
+zk_memory_ensemble() {
+	local i end
+	ens_up
+	# Fills N znodes of 100 B as the standalone memory figure does.
+	"$BIN/zk-bench" -s "$ALL" -c 4 -w 100 -d 1 --warmup 0 --op get \
+	    --keys "$N" --size 100 >/dev/null
+	# The followers apply the last commits a moment after the leader:
+	# measure once all three hold the same zxid.
+	end=$((SECONDS + 30))
+	until [ "$SECONDS" -ge "$end" ] ||
+	    [ "$(for i in 1 2 3; do field "$i" zxid; done | sort -u | wc -l)" = 1 ]
+	do
+		sleep 0.1
+	done
+	for i in 1 2 3; do
+		echo "zk ensemble znodes=$N server $i: $(field "$i" mode)" \
+		    "rss_kb=$(rss "$i") zxid=$(field "$i" zxid)"
+	done
+	ens_down
 }
 
 case $what in
 zk) zk_side ;;
 zookeeper) zookeeper_side ;;
 all) zk_side; zookeeper_side; zk_side ;;
-*) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+zk-ensemble) zk_ensemble ;;
+zk-failover) zk_failover ;;
+zk-memory-ensemble) zk_memory_ensemble ;;
+ensemble) zk_ensemble; yardstick ensemble; zk_failover; yardstick failover ;;
+*) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -2160,6 +2160,514 @@ test_late_equal_epoch(void)
 	ZK_ASSERT_EQ(C.odd, 0);
 }
 
+/*
+ * Sync barriers, zab (8). EV_SYNC on the serving leader adds a barrier;
+ * SYNC_DONE (traced like every action: sid, zxid = the tag) must wait for
+ * a heartbeat round sent after it (PINGs numbered in prev, echoed by the
+ * followers) and for the commit of everything proposed before it.
+ */
+
+/* Feeds EV_SYNC (origin sid, tag) to node i, then pumps; returns how many
+ * SYNC_DONE actions that very step emitted. */
+static int
+barrier(int i, int sid, int64_t tag)
+{
+	struct zk_zab_event	 ev;
+	size_t			 k;
+	int			 n = 0;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = ZK_ZAB_EV_SYNC;
+	ev.sid = sid;
+	ev.zxid = tag;
+	deliver(i, &ev);
+	for (k = 0; k < C.n[i].out.n; k++)
+		if (C.n[i].out.v[k].type == ZK_ZAB_SYNC_DONE)
+			n++;
+	pump();
+	return n;
+}
+
+/* Index of the action of type (message type msg, -1: any) with zxid in
+ * node i's last step, -1 if none. */
+static int
+out_find(int i, int type, int msg, int64_t zxid)
+{
+	struct zk_zab_out	*o = &C.n[i].out;
+	size_t			 k;
+
+	for (k = 0; k < o->n; k++)
+		if (o->v[k].type == type &&
+		    (msg < 0 || o->v[k].msg.type == msg) &&
+		    (type == ZK_ZAB_SEND ? o->v[k].msg.zxid : o->v[k].zxid) ==
+		    zxid)
+			return (int)k;
+	return -1;
+}
+
+/* First trace index >= from of kind, type, sid and zxid (-1: any). */
+static int
+tr_match(int i, int from, int kind, int type, int sid, int64_t zxid)
+{
+	struct tr	*t;
+	size_t		 k;
+
+	for (k = (size_t)from; k < C.n[i].ntr; k++) {
+		t = &C.n[i].tr[k];
+		if (t->kind == kind && (type < 0 || t->type == type) &&
+		    (sid < 0 || t->sid == sid) && (zxid < 0 || t->zxid == zxid))
+			return (int)k;
+	}
+	return -1;
+}
+
+/* First PING of kind (SEND or T_IN) >= from, peer sid (-1: any), with
+ * heartbeat round (prev) round. */
+static int
+tr_ping(int i, int from, int kind, int sid, int64_t round)
+{
+	struct tr	*t;
+	size_t		 k;
+
+	for (k = (size_t)from; k < C.n[i].ntr; k++) {
+		t = &C.n[i].tr[k];
+		if (t->kind == kind && t->type == ZK_ZAB_PING &&
+		    (sid < 0 || t->sid == sid) && t->prev == round)
+			return (int)k;
+	}
+	return -1;
+}
+
+/* The highest heartbeat round node i sent before trace index to. */
+static int64_t
+top_round(int i, int to)
+{
+	struct tr	*t;
+	int64_t		 r = 0;
+	int		 k;
+
+	for (k = 0; k < to && k < (int)C.n[i].ntr; k++) {
+		t = &C.n[i].tr[k];
+		if (t->kind == ZK_ZAB_SEND && t->type == ZK_ZAB_PING &&
+		    t->prev > r)
+			r = t->prev;
+	}
+	return r;
+}
+
+static int64_t
+last_round(int i)
+{
+	return top_round(i, (int)C.n[i].ntr);
+}
+
+/* How many new heartbeat rounds (PINGs with a prev above every earlier
+ * one) node i sent from trace index from on. */
+static int
+rounds(int i, int from)
+{
+	struct tr	*t;
+	int64_t		 r = top_round(i, from);
+	size_t		 k;
+	int		 n = 0;
+
+	for (k = (size_t)from; k < C.n[i].ntr; k++) {
+		t = &C.n[i].tr[k];
+		if (t->kind == ZK_ZAB_SEND && t->type == ZK_ZAB_PING &&
+		    t->prev > r) {
+			r = t->prev;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* zab (8): a sync with nothing proposed waits for a round sent after it:
+ * while the followers' echoes are held nothing completes, however long;
+ * the first echo makes a quorum with the leader's own vote, and
+ * SYNC_DONE names the member and the tag given. */
+static void
+test_sync_waits_for_echo(void)
+{
+	int64_t	 r;
+	int	 i, k, d, e;
+
+	cl_init(3, 0, 10);
+	start_all();
+	ZK_ASSERT(settle());
+	run(300);
+	k = (int)C.n[0].ntr;
+	C.hold[0] = 1u << ZK_ZAB_PING;
+	ZK_ASSERT_EQ(barrier(0, 1, 77), 0);
+	ZK_ASSERT_EQ(rounds(0, k), 1);
+	r = last_round(0);
+	for (i = 1; i < 3; i++) {
+		/* Each follower got round r and echoed it (held). */
+		e = tr_ping(i, 0, T_IN, 1, r);
+		ZK_ASSERT(e >= 0);
+		ZK_ASSERT(tr_ping(i, e, ZK_ZAB_SEND, 1, r) >= 0);
+	}
+	run(2 * TICK);		/* pings go on, inside syncLimit */
+	ZK_ASSERT_EQ(C.n[0].serving, 1);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 0);
+	ZK_ASSERT(release(0, 2, ZK_ZAB_PING));
+	d = tr_find(0, k, ZK_ZAB_SYNC_DONE, -1);
+	ZK_ASSERT(d >= 0);
+	ZK_ASSERT_EQ(C.n[0].tr[d].sid, 1);
+	ZK_ASSERT_EQ(C.n[0].tr[d].zxid, 77);
+	e = tr_ping(0, k, T_IN, 2, r);
+	ZK_ASSERT(e >= 0 && e < d);
+	C.hold[0] = 0;
+	run(1000);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 1);
+	ZK_ASSERT_EQ(C.odd, 0);
+}
+
+/* zab (8): the quorum is of voters: with 5 voters the leader and one
+ * echo are not enough, an observer's echo counts for nothing, a second
+ * follower's echo completes the sync. */
+static void
+test_sync_needs_voter_quorum(void)
+{
+	int64_t	 r;
+
+	cl_init(5, 1, 10);
+	start_all();
+	ZK_ASSERT(settle());
+	C.hold[0] = 1u << ZK_ZAB_PING;
+	ZK_ASSERT_EQ(barrier(0, 1, 7), 0);
+	r = last_round(0);
+	run(TICK);		/* a timer PING carries round r to the observer */
+	ZK_ASSERT(tr_ping(5, 0, ZK_ZAB_SEND, 1, r) >= 0);
+	ZK_ASSERT(release(0, 6, ZK_ZAB_PING));
+	ZK_ASSERT(release(0, 2, ZK_ZAB_PING));
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 0);
+	ZK_ASSERT(release(0, 3, ZK_ZAB_PING));
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 1);
+	ZK_ASSERT_EQ(C.odd, 0);
+}
+
+/* zab (8): a sync after a proposal whose ACKs are held is not done when
+ * its round is echoed, only once that proposal commits; the leader's
+ * APPLY of it and its COMMIT sends come before SYNC_DONE. */
+static void
+test_sync_after_commit(void)
+{
+	int64_t	 p;
+	int	 k, d, a, c2, c3;
+
+	cl_init(3, 0, 10);
+	start_all();
+	ZK_ASSERT(settle());
+	C.hold[0] = 1u << ZK_ZAB_ACK;
+	p = propose(0);
+	k = (int)C.n[0].ntr;
+	ZK_ASSERT_EQ(barrier(0, 1, 5), 0);
+	ZK_ASSERT(tr_ping(0, k, T_IN, 2, last_round(0)) >= 0);
+	ZK_ASSERT(tr_ping(0, k, T_IN, 3, last_round(0)) >= 0);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 0);
+	ZK_ASSERT_EQ(zk_zab_committed_zxid(C.n[0].z), 0);
+	ZK_ASSERT(release(0, 2, ZK_ZAB_ACK));
+	ZK_ASSERT_EQ(zk_zab_committed_zxid(C.n[0].z), p);
+	d = tr_find(0, k, ZK_ZAB_SYNC_DONE, -1);
+	ZK_ASSERT(d >= 0);
+	ZK_ASSERT_EQ(C.n[0].tr[d].zxid, 5);
+	a = tr_match(0, 0, ZK_ZAB_APPLY, -1, -1, p);
+	c2 = tr_match(0, 0, ZK_ZAB_SEND, ZK_ZAB_COMMIT, 2, p);
+	c3 = tr_match(0, 0, ZK_ZAB_SEND, ZK_ZAB_COMMIT, 3, p);
+	ZK_ASSERT(a >= 0 && a < d);
+	ZK_ASSERT(c2 >= 0 && c2 < d);
+	ZK_ASSERT(c3 >= 0 && c3 < d);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 1);
+	ZK_ASSERT_EQ(C.odd, 0);
+}
+
+/* zab (8): a leader cut off from both followers still serves until
+ * syncLimit runs out, but its sync never completes: the round goes out
+ * and no echo comes back; when it gives up (lost quorum) no SYNC_DONE
+ * was ever emitted. */
+static void
+test_sync_deposed_leader(void)
+{
+	int	 k;
+
+	cl_init(3, 0, 10);
+	start_all();
+	ZK_ASSERT(settle());
+	run(300);
+	partition(0, 1);
+	partition(0, 2);
+	k = (int)C.n[0].ntr;
+	ZK_ASSERT_EQ(barrier(0, 1, 3), 0);
+	ZK_ASSERT_EQ(rounds(0, k), 1);
+	run(SYNCL * TICK - 150);
+	ZK_ASSERT_EQ(C.n[0].role, ZK_ZAB_LEADER);
+	ZK_ASSERT_EQ(C.n[0].serving, 1);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 0);
+	run(SYNCL * TICK);
+	ZK_ASSERT_EQ(C.n[0].role, ZK_ZAB_NONE);
+	ZK_ASSERT(strstr(C.n[0].reason, "lost quorum") != NULL);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 0);
+	ZK_ASSERT_EQ(rounds(0, k), 1);
+	ZK_ASSERT_EQ(C.odd, 0);
+}
+
+/* zab (8): echoes of a round sent before a barrier arrived do not
+ * complete it, nor do echoes naming a round not sent yet: round R is in
+ * flight (its echoes held) when barrier 2 comes; R's echoes finish
+ * barrier 1 only, and only the echo of R+1 finishes barrier 2. */
+static void
+test_sync_old_round_not_enough(void)
+{
+	struct zk_zab_event	 ev;
+	int64_t			 r;
+	int			 i, k, e, d;
+
+	cl_init(3, 0, 10);
+	start_all();
+	ZK_ASSERT(settle());
+	C.hold[0] = 1u << ZK_ZAB_PING;
+	ZK_ASSERT_EQ(barrier(0, 1, 1), 0);
+	r = last_round(0);
+	k = (int)C.n[0].ntr;
+	ZK_ASSERT_EQ(barrier(0, 1, 2), 0);
+	ZK_ASSERT_EQ(rounds(0, k), 0);		/* one round in flight */
+	/* Forged echoes of round r + 1, before it is sent: ignored. */
+	for (i = 1; i < 3; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = ZK_ZAB_EV_MSG;
+		ev.sid = C.n[i].sid;
+		ev.msg.type = ZK_ZAB_PING;
+		ev.msg.prev = r + 1;
+		deliver(0, &ev);
+	}
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 0);
+	ZK_ASSERT(release(0, 2, ZK_ZAB_PING));	/* round r from 2 */
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 1);
+	ZK_ASSERT_EQ(C.n[0].tr[tr_find(0, 0, ZK_ZAB_SYNC_DONE, -1)].zxid, 1);
+	ZK_ASSERT_EQ(last_round(0), r + 1);	/* sent once r was in */
+	ZK_ASSERT(release(0, 3, ZK_ZAB_PING));	/* round r from 3 */
+	ZK_ASSERT(tr_ping(0, k, T_IN, 3, r) >= 0);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 1);
+	ZK_ASSERT(release(0, 2, ZK_ZAB_PING));	/* round r + 1 from 2 */
+	e = tr_ping(0, k, T_IN, 2, r + 1);
+	d = tr_match(0, k, ZK_ZAB_SYNC_DONE, -1, -1, 2);
+	ZK_ASSERT(e >= 0 && d > e);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 2);
+	ZK_ASSERT_EQ(C.odd, 0);
+}
+
+/* zab (8), coalescing: ten syncs that come while a round is in flight
+ * wait for one more round and complete together, in one step; idle
+ * pings after that start no round. */
+static void
+test_sync_coalesced(void)
+{
+	int	 k, d, t;
+
+	cl_init(3, 0, 10);
+	start_all();
+	ZK_ASSERT(settle());
+	k = (int)C.n[0].ntr;
+	C.hold[0] = 1u << ZK_ZAB_PING;
+	ZK_ASSERT_EQ(barrier(0, 1, 100), 0);
+	for (t = 1; t <= 10; t++)
+		ZK_ASSERT_EQ(barrier(0, 1, t), 0);
+	ZK_ASSERT_EQ(rounds(0, k), 1);
+	C.hold[0] = 0;
+	pump();
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 11);
+	ZK_ASSERT_EQ(rounds(0, k), 2);
+	d = tr_match(0, k, ZK_ZAB_SYNC_DONE, -1, -1, 1);
+	ZK_ASSERT(d >= 0);
+	for (t = 1; t <= 10; t++) {	/* back to back: the same step */
+		ZK_ASSERT_EQ(C.n[0].tr[d + t - 1].kind, ZK_ZAB_SYNC_DONE);
+		ZK_ASSERT_EQ(C.n[0].tr[d + t - 1].zxid, t);
+	}
+	run(1000);
+	ZK_ASSERT(tr_count(0, ZK_ZAB_SEND, ZK_ZAB_PING) > 20);
+	ZK_ASSERT_EQ(rounds(0, k), 2);
+	ZK_ASSERT_EQ(C.odd, 0);
+}
+
+/* zab (8): barriers complete in arrival order, whatever their tags and
+ * members: one before a proposal, two after it whose ACKs are held. */
+static void
+test_sync_in_order(void)
+{
+	int	 k, d;
+	int64_t	 want[3] = { 30, 10, 20 };
+	int	 sids[3] = { 2, 1, 3 };
+
+	cl_init(3, 0, 10);
+	start_all();
+	ZK_ASSERT(settle());
+	C.hold[0] = (1u << ZK_ZAB_PING) | (1u << ZK_ZAB_ACK);
+	ZK_ASSERT_EQ(barrier(0, 2, 30), 0);
+	propose(0);
+	ZK_ASSERT_EQ(barrier(0, 1, 10), 0);
+	ZK_ASSERT_EQ(barrier(0, 3, 20), 0);
+	C.hold[0] = 1u << ZK_ZAB_ACK;
+	pump();
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 1);
+	C.hold[0] = 0;
+	pump();
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 3);
+	d = 0;
+	for (k = 0; k < 3; k++) {
+		d = tr_find(0, d, ZK_ZAB_SYNC_DONE, -1);
+		ZK_ASSERT(d >= 0);
+		ZK_ASSERT_EQ(C.n[0].tr[d].zxid, want[k]);
+		ZK_ASSERT_EQ(C.n[0].tr[d].sid, sids[k]);
+		d++;
+	}
+	ZK_ASSERT_EQ(C.odd, 0);
+}
+
+/* zab (8): a single voter is a quorum alone (an observer's echo would
+ * not count): a sync completes in the step that adds it when nothing is
+ * pending, and in the step of the DURABLE that commits what came before
+ * it, after that txn's APPLY and INFORM to the observer. */
+static void
+test_sync_single_voter(void)
+{
+	struct zk_zab_event	 ev;
+	int64_t			 p;
+	int			 a, s, d;
+
+	cl_init(1, 1, 10);
+	C.n[0].manual = 1;
+	start(0, ZK_ZAB_LEADER, 1);
+	start(1, ZK_ZAB_OBSERVER, 1);
+	ZK_ASSERT(settle());
+	ZK_ASSERT_EQ(barrier(0, 2, 1), 1);
+	ZK_ASSERT_EQ(C.n[0].tr[tr_find(0, 0, ZK_ZAB_SYNC_DONE, -1)].zxid, 1);
+	p = propose(0);
+	ZK_ASSERT_EQ(barrier(0, 1, 2), 0);
+	run(TICK);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 1);
+	C.n[0].durable = p;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = ZK_ZAB_EV_DURABLE;
+	ev.zxid = p;
+	deliver(0, &ev);
+	a = out_find(0, ZK_ZAB_APPLY, -1, p);
+	s = out_find(0, ZK_ZAB_SEND, ZK_ZAB_INFORM, p);
+	d = out_find(0, ZK_ZAB_SYNC_DONE, -1, 2);
+	pump();
+	ZK_ASSERT(a >= 0 && s >= 0 && d >= 0);
+	ZK_ASSERT(a < d && s < d);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 2);
+	ZK_ASSERT(same_tree(0, 1));
+	ZK_ASSERT_EQ(C.odd, 0);
+}
+
+/* zab (8): a barrier a follower forwarded (origin 3, not the leader) is
+ * answered with that member's sid and its tag. */
+static void
+test_sync_from_follower(void)
+{
+	int	 d;
+
+	cl_init(3, 0, 10);
+	start_all();
+	ZK_ASSERT(settle());
+	ZK_ASSERT_EQ(barrier(0, 3, 0x1234), 0);
+	d = tr_find(0, 0, ZK_ZAB_SYNC_DONE, -1);
+	ZK_ASSERT(d >= 0);
+	ZK_ASSERT_EQ(C.n[0].tr[d].sid, 3);
+	ZK_ASSERT_EQ(C.n[0].tr[d].zxid, 0x1234);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 1);
+	ZK_ASSERT_EQ(C.odd, 0);
+}
+
+/* zab (8): giving up drops barriers. A barrier waits on a proposal whose
+ * ACKs are held; the leader is cut off and gives up; once it leads again
+ * (epoch 2) that proposal is committed and a new round is echoed, which
+ * would satisfy the old barrier, yet only the new barrier completes. */
+static void
+test_sync_dropped_on_give_up(void)
+{
+	int64_t	 p;
+	int	 k, d;
+
+	cl_init(3, 0, 10);
+	start_all();
+	ZK_ASSERT(settle());
+	C.hold[0] = 1u << ZK_ZAB_ACK;
+	p = propose(0);
+	ZK_ASSERT_EQ(barrier(0, 2, 99), 0);
+	partition(0, 1);
+	partition(0, 2);
+	run(SYNCL * TICK + TICK);
+	ZK_ASSERT_EQ(C.n[0].role, ZK_ZAB_NONE);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 0);
+	C.hold[0] = 0;
+	heal(0, 1);
+	heal(0, 2);
+	run(INITL * TICK);
+	k = (int)C.n[0].ntr;
+	start_all();
+	ZK_ASSERT(settle());
+	ZK_ASSERT_EQ(C.n[0].role, ZK_ZAB_LEADER);
+	ZK_ASSERT_EQ(C.n[0].epoch, 2);
+	ZK_ASSERT(tr_match(0, k, ZK_ZAB_APPLY, -1, -1, p) >= 0);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 0);
+	ZK_ASSERT_EQ(barrier(0, 3, 100), 0);
+	run(1000);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 1);
+	d = tr_find(0, 0, ZK_ZAB_SYNC_DONE, -1);
+	ZK_ASSERT_EQ(C.n[0].tr[d].zxid, 100);
+	ZK_ASSERT_EQ(C.n[0].tr[d].sid, 3);
+	ZK_ASSERT_EQ(C.odd, 0);
+}
+
+/* zab (8), the learner's side: a follower's and an observer's answer to
+ * a PING echoes its round in prev; a sync fed to a learner (or to a
+ * leader not serving yet) is ignored, never answered. */
+static void
+test_sync_learner_echo(void)
+{
+	struct zk_zab_event	 ev;
+	struct zk_zab		*z;
+	int			 role, k;
+
+	for (role = ZK_ZAB_FOLLOWER; role <= ZK_ZAB_OBSERVER; role++) {
+		z = solo_synced(role, 1);
+		memset(&ev, 0, sizeof(ev));
+		ev.type = ZK_ZAB_EV_MSG;
+		ev.now_ms = 1000;
+		ev.sid = 1;
+		ev.msg.type = ZK_ZAB_PING;
+		ev.msg.prev = 41;
+		zk_zab_step(z, &ev, &O);
+		k = has(ZK_ZAB_SEND, ZK_ZAB_PING);
+		ZK_ASSERT(k >= 0);
+		ZK_ASSERT_EQ(O.v[k].sid, 1);
+		ZK_ASSERT_EQ(O.v[k].msg.prev, 41);
+		memset(&ev, 0, sizeof(ev));
+		ev.type = ZK_ZAB_EV_SYNC;
+		ev.now_ms = 1000;
+		ev.sid = 2;
+		ev.zxid = 9;
+		zk_zab_step(z, &ev, &O);
+		ZK_ASSERT_EQ(O.n, 0);
+		zk_zab_free(z);
+	}
+
+	/* A leader still in discovery drops the barrier for good. */
+	cl_init(3, 0, 10);
+	start(0, ZK_ZAB_LEADER, 1);
+	ZK_ASSERT_EQ(C.n[0].serving, 0);
+	ZK_ASSERT_EQ(barrier(0, 1, 4), 0);
+	start(1, ZK_ZAB_FOLLOWER, 1);
+	start(2, ZK_ZAB_FOLLOWER, 1);
+	ZK_ASSERT(settle());
+	run(1000);
+	ZK_ASSERT_EQ(tr_count(0, ZK_ZAB_SYNC_DONE, -1), 0);
+	ZK_ASSERT_EQ(C.odd, 0);
+}
+
 /* A zk_zab_new with a bad config returns NULL; names are as documented. */
 static void
 test_config_and_names(void)
@@ -2225,6 +2733,17 @@ main(void)
 	ZK_RUN(test_rejoin_serves_after_commit);
 	ZK_RUN(test_late_equal_epoch);
 	ZK_RUN(test_random_faults);
+	ZK_RUN(test_sync_waits_for_echo);
+	ZK_RUN(test_sync_needs_voter_quorum);
+	ZK_RUN(test_sync_after_commit);
+	ZK_RUN(test_sync_deposed_leader);
+	ZK_RUN(test_sync_old_round_not_enough);
+	ZK_RUN(test_sync_coalesced);
+	ZK_RUN(test_sync_in_order);
+	ZK_RUN(test_sync_single_voter);
+	ZK_RUN(test_sync_from_follower);
+	ZK_RUN(test_sync_dropped_on_give_up);
+	ZK_RUN(test_sync_learner_echo);
 	ZK_RUN(test_config_and_names);
 	cl_free();
 	zk_zab_out_close(&O);
