@@ -2,7 +2,7 @@
  * zoo.cfg and myid: ZooKeeper's key=value format, with the keys of
  * DESIGN.md "Configuration" and a few of ZooKeeper's tuning keys that
  * have a meaning here (jute.maxbuffer, preAllocSize,
- * globalOutstandingLimit, commitLogCount).
+ * globalOutstandingLimit, commitLogCount), and electionSettleMs, ours.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -30,6 +30,7 @@ zk_config_defaults(struct zk_config *c)
 	c->prealloc = 64 * 1024 * 1024;
 	c->max_outstanding = 1000;
 	c->commit_log_count = 500;
+	c->settle_ms = 50;
 }
 
 static int
@@ -116,6 +117,7 @@ zk_config_line(struct zk_config *c, const char *line, struct zk_error *e)
 		F("autopurge.snapRetainCount", snap_retain, 1, 1000000),
 		F("globalOutstandingLimit", max_outstanding, 1, 10000000),
 		F("commitLogCount", commit_log_count, 1, 10000000),
+		F("electionSettleMs", settle_ms, 0, 60000),
 #undef F
 	};
 	char	 buf[1024], *k, *v, *eq;

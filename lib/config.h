@@ -46,6 +46,8 @@ struct zk_config {
 	int		 max_outstanding;	/* per connection, before pushing back */
 	int		 commit_log_count;	/* commitLogCount, 500: txns
 						   kept to sync by DIFF */
+	int		 settle_ms;		/* electionSettleMs, 50: quiet
+						   after a quorum agrees */
 	int		 myid;			/* from --id or myid; 0 standalone */
 	struct zk_server_addr servers[ZK_MAX_SERVERS];
 	size_t		 nservers;

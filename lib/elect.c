@@ -300,6 +300,14 @@ looking_note(struct zk_elect *el, int i, const struct zk_elect_note *n,
 			el->proposal = n->vote;
 			el->settle_until = -1;
 			broadcast(el, out);
+		} else if (zk_vote_better(&el->proposal, &n->vote)) {
+			/*
+			 * It may not know my better vote: the one I sent
+			 * may have reached it before it was looking, when it
+			 * only answered. Without this it would learn it at
+			 * my next resend, a whole resend interval later.
+			 */
+			answer(el, n->sid, out);
 		}
 	}
 }

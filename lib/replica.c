@@ -7,7 +7,8 @@
  * shell carries out what the machine asked, in order: notes to the
  * election links, then ZAB's actions (messages, links, the log, the
  * epoch files, truncation and snapshot installs, applies), and re-arms
- * the one timer. tests/sim/sim_peer.c is the same shell over simulated
+ * the one timer. The steps that replace the log or the tree live in
+ * replica_disk.c. tests/sim/sim_peer.c is the same shell over simulated
  * network, disk and tree; the two must stay alike.
  *
  *   input                      event            done by
@@ -58,31 +59,7 @@
 #include "qnet.h"
 #include "quorum.h"
 #include "recover.h"
-#include "snap.h"
-
-struct qev {
-	struct qev		*next;
-	struct zk_quorum_event	 ev;
-	void			*data;		/* owned copy ev points into */
-};
-
-struct zk_replica {
-	struct zk_server	*s;
-	struct zk_quorum	*q;
-	struct zk_qnet		*net;
-	struct zk_quorum_out	 out;		/* the current step's */
-	struct event		*timer;
-	int64_t			 timer_at;	/* armed for, -1 none */
-	struct qev		*head, *tail;	/* invariant (1) */
-	int			 busy;		/* inside a step */
-	int			 drop_lw;	/* invariant (4) */
-	int			 failed;	/* invariant (2): stopping */
-	int			 state;		/* last logged; -1 at first */
-	int			 leader;
-	int			 serving;	/* ZAB serves */
-	int64_t			 epoch;		/* -1 while LOOKING */
-	int64_t			 round;
-};
+#include "replica_int.h"
 
 /* The tail of the log, held until the machine exists to take it. */
 struct tail {
@@ -94,12 +71,8 @@ struct tail {
 
 static void	 step(struct zk_replica *, const struct zk_quorum_event *);
 
-static void
-rlog(struct zk_replica *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-rlog(struct zk_replica *r, const char *fmt, ...)
+void
+zk_replica_log(struct zk_replica *r, const char *fmt, ...)
 {
 	char	 line[1024];
 	va_list	 ap;
@@ -111,8 +84,9 @@ rlog(struct zk_replica *r, const char *fmt, ...)
 }
 
 /* Invariant (2): the machine counts the step done; we cannot go on. */
-static void
-fatal(struct zk_replica *r, const char *what, const struct zk_error *e)
+void
+zk_replica_fatal(struct zk_replica *r, const char *what,
+    const struct zk_error *e)
 {
 	rlog(r, "%s: %s; stopping", what, e->msg);
 	r->failed = 1;
@@ -337,36 +311,6 @@ zk_replica_propose(struct zk_server *s, int64_t zxid, const void *data,
 /* Carrying out the actions. */
 
 static void
-send_snap(struct zk_replica *r, const struct zk_zab_action *a)
-{
-	struct zk_server	*s = r->s;
-	struct zk_zab_msg	 m;
-	struct zk_buf		 b;
-	int			 rc;
-
-	if (s->db.last_zxid != a->zxid) {
-		/* Invariant (3) broken: our bug, and the learner will retry. */
-		rlog(r, "sync %d: SNAP at 0x%llx asked, but the tree is at "
-		    "0x%llx; not sent", a->sid, (unsigned long long)a->zxid,
-		    (unsigned long long)s->db.last_zxid);
-		return;
-	}
-	rlog(r, "sync %d: SNAP at 0x%llx", a->sid, (unsigned long long)a->zxid);
-	zk_buf_init(&b);
-	zk_snap_encode(&s->db, a->zxid, &b);
-	memset(&m, 0, sizeof(m));
-	m.type = ZK_ZAB_SNAP;
-	m.zxid = a->zxid;
-	m.digest = zk_tree_digest(s->db.tree);
-	m.data = b.data;
-	m.len = b.len;
-	if ((rc = zk_qnet_send(r->net, a->sid, &m)) == ZK_ETOOBIG)
-		rlog(r, "sync %d: a snapshot of %zu bytes is over the link's "
-		    "limit", a->sid, b.len);
-	zk_buf_close(&b);
-}
-
-static void
 send_msg(struct zk_replica *r, const struct zk_zab_action *a)
 {
 	if (a->msg.type == ZK_ZAB_DIFF)
@@ -384,94 +328,6 @@ send_msg(struct zk_replica *r, const struct zk_zab_action *a)
 		    zk_zab_msg_name(a->msg.type), a->msg.len, a->sid);
 }
 
-/* Invariant (4): nothing may still write into the history we cut. */
-static void
-close_log(struct zk_replica *r)
-{
-	struct zk_server	*s = r->s;
-
-	zk_peer_snapshot_wait(s);
-	r->drop_lw = 1;
-	zk_logwriter_free(s->lw);
-	s->lw = NULL;
-	r->drop_lw = 0;
-}
-
-/* Invariant (3): the db again from what the directories now hold. */
-static int
-reload(struct zk_replica *r, int64_t zxid, struct zk_error *e)
-{
-	struct zk_server	*s = r->s;
-	struct zk_recover_info	 info;
-	struct zk_db		 db;
-	int			 rc;
-
-	zk_db_init(&db);
-	rc = zk_recover(s->cfg.data_dir, s->cfg.data_log_dir, &db,
-	    zk_now_mono_ms(), &info, e);
-	if (rc == ZK_OK && db.last_zxid != zxid)
-		rc = zk_error_set(e, ZK_ECORRUPT, "recovery gives zxid 0x%llx, "
-		    "not 0x%llx", (unsigned long long)db.last_zxid,
-		    (unsigned long long)zxid);
-	if (rc != ZK_OK) {
-		zk_db_close(&db);
-		return rc;
-	}
-	zk_db_close(&s->db);
-	s->db = db;
-	return ZK_OK;
-}
-
-static void
-truncate_log(struct zk_replica *r, int64_t zxid)
-{
-	struct zk_server	*s = r->s;
-	struct zk_error		 e;
-	int			 ahead = s->db.last_zxid > zxid;
-
-	close_log(r);
-	if (zk_recover_truncate(s->cfg.data_dir, s->cfg.data_log_dir, zxid,
-	    &e) != ZK_OK) {
-		fatal(r, "TRUNC", &e);
-		return;
-	}
-	if ((ahead && reload(r, zxid, &e) != ZK_OK)) {
-		fatal(r, "TRUNC: rebuilding the tree", &e);
-		return;
-	}
-	if (zk_peer_open_log(s, &e) != ZK_OK) {
-		fatal(r, "TRUNC: reopening the log", &e);
-		return;
-	}
-	s->durable = zxid;
-	rlog(r, "truncated the log to 0x%llx", (unsigned long long)zxid);
-}
-
-static void
-install_snap(struct zk_replica *r, const struct zk_zab_action *a)
-{
-	struct zk_server	*s = r->s;
-	struct zk_error		 e;
-
-	close_log(r);
-	if (zk_snap_install(s->cfg.data_dir, s->cfg.data_log_dir, a->data,
-	    a->len, a->zxid, &e) != ZK_OK) {
-		fatal(r, "SNAP", &e);
-		return;
-	}
-	if (reload(r, a->zxid, &e) != ZK_OK) {
-		fatal(r, "SNAP: loading the tree", &e);
-		return;
-	}
-	if (zk_peer_open_log(s, &e) != ZK_OK) {
-		fatal(r, "SNAP: reopening the log", &e);
-		return;
-	}
-	s->since_snap = 0;
-	s->durable = a->zxid;
-	rlog(r, "installed a snapshot at 0x%llx", (unsigned long long)a->zxid);
-}
-
 /* APPLY, then APPLIED with the digest right after it (invariant (1)). */
 static void
 apply(struct zk_replica *r, const struct zk_zab_action *a)
@@ -485,7 +341,7 @@ apply(struct zk_replica *r, const struct zk_zab_action *a)
 	 * next start recovers from the log and resyncs.
 	 */
 	if (zk_pipeline_commit(s, a->zxid, a->data, a->len, &e) != ZK_OK) {
-		fatal(r, "APPLY", &e);
+		zk_replica_fatal(r, "APPLY", &e);
 		return;
 	}
 	/* Queued, since a step is under way (feed). */
@@ -517,7 +373,7 @@ action(struct zk_replica *r, const struct zk_zab_action *a)
 		send_msg(r, a);
 		break;
 	case ZK_ZAB_SEND_SNAP:
-		send_snap(r, a);
+		zk_replica_send_snap(r, a);
 		break;
 	case ZK_ZAB_CONNECT:
 		zk_qnet_connect(r->net, a->sid);
@@ -531,18 +387,18 @@ action(struct zk_replica *r, const struct zk_zab_action *a)
 	case ZK_ZAB_PERSIST_ACCEPTED:
 		if (zk_epoch_write_from(s->cfg.data_dir, "acceptedEpoch",
 		    a->epoch, a->sid, &e) != ZK_OK)
-			fatal(r, "acceptedEpoch", &e);
+			zk_replica_fatal(r, "acceptedEpoch", &e);
 		break;
 	case ZK_ZAB_PERSIST_CURRENT:
 		if (zk_epoch_write(s->cfg.data_dir, "currentEpoch", a->epoch,
 		    &e) != ZK_OK)
-			fatal(r, "currentEpoch", &e);
+			zk_replica_fatal(r, "currentEpoch", &e);
 		break;
 	case ZK_ZAB_TRUNCATE:
-		truncate_log(r, a->zxid);
+		zk_replica_truncate(r, a->zxid);
 		break;
 	case ZK_ZAB_INSTALL_SNAP:
-		install_snap(r, a);
+		zk_replica_install_snap(r, a);
 		break;
 	case ZK_ZAB_APPLY:
 		apply(r, a);
@@ -742,7 +598,9 @@ quorum_config(const struct zk_config *cfg, struct zk_quorum_config *qc)
 	qc->zab.init_limit = cfg->init_limit;
 	qc->zab.sync_limit = cfg->sync_limit;
 	qc->zab.window = (size_t)cfg->commit_log_count;
-	qc->settle_ms = cfg->tick_ms < 200 ? cfg->tick_ms : 200;
+	/* No longer than a tick: the ticks bound everything after it. */
+	qc->settle_ms = cfg->settle_ms < cfg->tick_ms ? cfg->settle_ms :
+	    cfg->tick_ms;
 	qc->resend_ms = 200;
 }
 

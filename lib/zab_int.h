@@ -122,6 +122,8 @@ struct zk_zab {
 	int64_t		 init_ms;	/* discovery + sync must end by then */
 	int64_t		 ping_ms;	/* leader: next pings */
 	int64_t		 retry_ms;	/* learner: next CONNECT */
+	int64_t		 retry_iv;	/* learner: the wait before the one
+					   after, doubling up to half a tick */
 	int64_t		 heard_ms;	/* learner: last message of leader */
 	int64_t		 next_zxid;	/* leader serving: next PROPOSE */
 	char		 reason[160];

@@ -52,6 +52,8 @@
 #include "zab.h"
 #include "zab_int.h"
 
+#define RETRY_FIRST_MS	10	/* first wait before connecting again */
+
 static void	 try_acknl(struct zk_zab *);
 
 /* (4): zxid z may come right after zxid prev in one history. */
@@ -91,6 +93,7 @@ zk_zab_learn_start(struct zk_zab *z, int leader)
 	z->phase = ZK_ZAB_DISCOVERY;
 	zk_zab_act(z, ZK_ZAB_CONNECT)->sid = z->leader;
 	z->ls = LS_CONNECTING;
+	z->retry_iv = RETRY_FIRST_MS;
 }
 
 void
@@ -118,9 +121,15 @@ zk_zab_learn_disconnected(struct zk_zab *z, int sid)
 		zk_zab_give_up(z, 0, "lost the link to leader %d", sid);
 		return;
 	}
-	/* Replication.md "Liveness": retry every half tick until initLimit. */
+	/*
+	 * Replication.md "Liveness": retry soon (the leader may only be a
+	 * moment behind us in deciding, and closed the link for that), then
+	 * less often, up to every half tick, until initLimit runs out.
+	 */
 	z->ls = LS_RETRY;
-	z->retry_ms = z->now + half_tick(z);
+	z->retry_ms = z->now + z->retry_iv;
+	z->retry_iv = 2 * z->retry_iv < half_tick(z) ? 2 * z->retry_iv :
+	    half_tick(z);
 	z->phase = ZK_ZAB_DISCOVERY;
 	z->acked_nl = 0;
 }

@@ -23,6 +23,8 @@ test_defaults(void)
 	ZK_ASSERT_STR(c.data_log_dir, c.data_dir);
 	ZK_ASSERT_EQ(c.max_data, 1048576);
 	ZK_ASSERT_EQ(c.nservers, 0);
+	ZK_ASSERT_EQ(c.commit_log_count, 500);
+	ZK_ASSERT_EQ(c.settle_ms, 50);
 }
 
 /* Every documented key lands in its field; comments and blanks are fine. */
@@ -38,6 +40,7 @@ test_keys(void)
 		"maxSessionTimeout=9000", "snapCount=50",
 		"autopurge.snapRetainCount=5", "jute.maxbuffer=2048",
 		"preAllocSize=128", "globalOutstandingLimit=10",
+		"commitLogCount=20", "electionSettleMs=7",
 		"someUnknownKey=whatever",
 	};
 	size_t			 i;
@@ -61,6 +64,8 @@ test_keys(void)
 	ZK_ASSERT_EQ(c.max_data, 2048);
 	ZK_ASSERT_EQ(c.prealloc, 128 * 1024);
 	ZK_ASSERT_EQ(c.max_outstanding, 10);
+	ZK_ASSERT_EQ(c.commit_log_count, 20);
+	ZK_ASSERT_EQ(c.settle_ms, 7);
 }
 
 /* server.N lines parse, with and without a role; bad ones are refused. */

@@ -939,6 +939,40 @@ test_duplicate_reorder(void)
 	}
 }
 
+/*
+ * A worse vote in my round is answered with mine, to that sender only:
+ * its own LOOKING note may have reached me before I was looking, so it
+ * cannot know mine; without the answer it learns it at my next resend.
+ * An equal vote gets no answer (no ping-pong), a better one is adopted
+ * and sent to all.
+ */
+static void
+test_worse_vote_answered(void)
+{
+	struct zk_elect		*el = mk_r(2, 3, 0, SLOW);
+	struct zk_elect_event	 ev;
+	struct zk_elect_out	 out;
+
+	ev_start(&ev, 0, 1, 10);
+	zk_elect_step(el, &ev, &out);
+	ev_note(&ev, 5, 1, ZK_LOOKING, 1, 1, 10, 1);	/* 1 votes 1: worse */
+	zk_elect_step(el, &ev, &out);
+	ZK_ASSERT_EQ(out.nsends, 1);
+	ZK_ASSERT_EQ(sends_to(&out, 1), 1);
+	ZK_ASSERT_EQ(out.sends[0].note.vote.leader, 2);
+	ZK_ASSERT_EQ(out.sends[0].note.state, ZK_LOOKING);
+	ZK_ASSERT_EQ(out.sends[0].note.round, 1);
+	ev_note(&ev, 6, 1, ZK_LOOKING, 1, 2, 10, 1);	/* 1 now votes 2 */
+	zk_elect_step(el, &ev, &out);
+	ZK_ASSERT_EQ(out.nsends, 0);
+	ZK_ASSERT_EQ(out.deadline_ms, 6 + SETTLE);	/* a quorum: settling */
+	ev_note(&ev, 7, 3, ZK_LOOKING, 1, 3, 10, 1);	/* better: to all */
+	zk_elect_step(el, &ev, &out);
+	ZK_ASSERT_EQ(out.nsends, 2);
+	ZK_ASSERT_EQ(out.sends[0].note.vote.leader, 3);
+	zk_elect_free(el);
+}
+
 /* Undecided, the own note is resent after resend_ms, doubling up to 60 s. */
 static void
 test_resend_doubles(void)
@@ -1089,6 +1123,7 @@ main(void)
 	ZK_RUN(test_five_two_down);
 	ZK_RUN(test_duplicate_reorder);
 	ZK_RUN(test_resend_doubles);
+	ZK_RUN(test_worse_vote_answered);
 	ZK_RUN(test_bad_config);
 	ZK_RUN(test_votes_for_the_log);
 	return ZK_TEST_DONE();
