@@ -281,3 +281,81 @@ client_member() {
 	run_fails nsx zk-peer status -s "$(ens_addr "$l")" -T 1 2>"$ZK_TMP/err"
 	grep -q "not serving (mode looking)" "$ZK_TMP/err"
 }
+
+# reader_on I J: a zk-get reading paths from $ZK_TMP/paths (fd 8) with one
+# session on member I, J being its only other server; its pid in $reader.
+# The library starts at a random server of the list: start again until
+# the first read came back at once through I (a status query holds one
+# connection of its own).
+reader_on() {
+	local n
+	for n in $(seq 30); do
+		rm -f "$ZK_TMP/paths"
+		mkfifo "$ZK_TMP/paths"
+		ip netns exec "$ZK_NS" zk-get -s "$(ens_addr "$2"),$(ens_addr "$1")" \
+		    -T 30 - <"$ZK_TMP/paths" >"$ZK_TMP/reads" 2>"$ZK_TMP/reads.err" 3>&- &
+		reader=$!
+		echo "$reader" >>"$ZK_TMP/bgpids"
+		exec 8>"$ZK_TMP/paths"
+		echo /k >&8
+		WAIT_SECS=1 wait_for grep -q . "$ZK_TMP/reads" &&
+		    [ "$(ens_field "$1" connections)" -gt 1 ] && return 0
+		kill "$reader" 2>/dev/null
+		exec 8>&-
+		wait "$reader" || true
+	done
+	return 1
+}
+
+@test "a member whose tree is behind a client's last zxid refuses that client's session, even one it has not heard of, and takes it once it has caught up" {
+	ZK_TICK=1000	# syncLimit 5 s: the cut-off member stays behind that long
+	export ZK_TICK
+	ens_up
+	l=$(ens_leader)
+	f=$(all_but "$l" | head -n 1)
+	# f falls behind: cut from every other member (clients still reach it).
+	for j in $(all_but "$f"); do ens_cut "$f" "$j"; done
+	nsx zk-set -s "$(ens_addr "$l")" -T 5 /k v2
+	# A session made now, on the leader: f has not heard of it.
+	reader_on "$l" "$f"
+	mark=$(ens_log_mark "$f")
+	ens_kill "$l" KILL
+	echo /k >&8	# the reader must go to f now, whose tree is behind
+	WAIT_SECS=15 wait_for ens_log_has "$f" "$mark" \
+	    "session 0x[0-9a-f]+ has seen zxid 0x[0-9a-f]+, ahead of ours 0x[0-9a-f]+; refusing"
+	ens_heal_all
+	exec 8>&-
+	wait "$reader"
+	cat "$ZK_TMP/reads" "$ZK_TMP/reads.err"
+	# Both reads through one session: the second through f, caught up.
+	[ "$(cut -f2 "$ZK_TMP/reads" | tr '\n' ' ')" = "v2 v2 " ]
+}
+
+@test "a write in flight when its member stops serving exits 3, outcome unknown, without a retry" {
+	ens_up
+	l=$(ens_leader)
+	f=$(all_but "$l" | head -n 1)
+	mkfifo "$ZK_TMP/recs"
+	# A writer with its session on f (the only server it knows).
+	ip netns exec "$ZK_NS" zk-set -s "$(ens_addr "$f")" -T 10 --from json \
+	    <"$ZK_TMP/recs" >"$ZK_TMP/writer.out" 2>&1 3>&- &
+	writer=$!
+	echo "$writer" >>"$ZK_TMP/bgpids"
+	exec 8>"$ZK_TMP/recs"
+	echo '{"path":"/a","data":"1"}' >&8
+	wait_for get_via "$l" /a
+	# f is cut from the leader: the next write waits there until f gives
+	# up (syncLimit), which ends its connections.
+	for j in $(all_but "$f"); do ens_cut "$f" "$j"; done
+	echo '{"path":"/b","data":"2"}' >&8
+	exec 8>&-
+	st=0
+	wait "$writer" || st=$?
+	cat "$ZK_TMP/writer.out"
+	[ "$st" -eq 3 ]
+	grep -q 'outcome unknown' "$ZK_TMP/writer.out"
+	ens_heal_all
+	ens_wait_converged
+	# Sent once: whatever became of /b, the writer did not retry it.
+	[ "$(grep -c . "$ZK_TMP/writer.out")" -eq 1 ]
+}

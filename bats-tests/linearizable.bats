@@ -90,10 +90,12 @@ record() {
 	export ENS_PEER ZK_PLANTED_BUG ZK_TICK
 	ens_up
 	nsx "$LIN/linload" -s "$ENS_SERVERS" --init
-	# Mostly reads, so that clients on a cut-off member keep reading
-	# rather than waiting on a write it cannot forward.
-	ip netns exec "$ZK_NS" "$LIN/linload" -s "$ENS_SERVERS" -d 20 -c 6 \
-	    -k 2 -r 90 -o "$ZK_TMP/history" 2>"$ZK_TMP/linload.err" 3>&- &
+	# Five clients only read and keep their session for ~1000 ops, so
+	# that those on a cut-off member go on reading there (a write would
+	# wait on the leader it cannot reach); three write through the rest.
+	ip netns exec "$ZK_NS" "$LIN/linload" -s "$ENS_SERVERS" -d 20 -c 8 \
+	    --readers 5 --hop 1000 -k 2 -r 50 -o "$ZK_TMP/history" \
+	    2>"$ZK_TMP/linload.err" 3>&- &
 	loader=$!
 	echo "$loader" >>"$ZK_TMP/bgpids"
 	# Cut a member that is not the leader off, again and again: until it

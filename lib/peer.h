@@ -141,6 +141,8 @@ struct zk_server {
 	int64_t			 next_session;	/* last session id handed out */
 	int			 quorum;	/* acks needed to commit */
 	struct proposal		*phead, *ptail;	/* in zxid order */
+	struct proposal		*pending;	/* learner: the first forwarded
+						   one still without a zxid (6) */
 	size_t			 nproposals;
 	struct syncwait		*syncs;		/* in no order */
 	struct zk_replica	*rep;		/* ensemble: the shell; NULL

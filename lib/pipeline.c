@@ -100,8 +100,11 @@ propose(struct zk_server *s, struct zk_txn *t, struct zk_conn *c,
 		s->phead = p;
 	s->ptail = p;
 	s->nproposals++;
-	if (fwd)
+	if (fwd) {
+		if (s->pending == NULL)
+			s->pending = p;
 		return zxid;	/* sent already; ACCEPTED gives the zxid */
+	}
 	s->out.len = 0;
 	zk_txn_encode(&s->out, &p->txn);
 	if (s->rep == NULL)
@@ -165,20 +168,24 @@ reconnect(struct zk_server *s, struct zk_conn *c, struct creq *q)
 	struct zk_conn		*o;
 	struct zk_reply		 rep;
 
+	/*
+	 * First: a client that has seen a newer state must go elsewhere. A
+	 * tree that far behind cannot judge the session either: it may have
+	 * been made after the point this replica has reached.
+	 */
+	if (q->req.last_zxid > s->db.last_zxid) {
+		zk_peer_log(s, "client %s: session 0x%llx has seen zxid 0x%llx,"
+		    " ahead of ours 0x%llx; refusing", c->name,
+		    (unsigned long long)q->req.session_id,
+		    (unsigned long long)q->req.last_zxid,
+		    (unsigned long long)s->db.last_zxid);
+		fail(q, ZK_ENOTSERVING);
+		return;
+	}
 	ss = zk_sessions_find(s->db.sessions, q->req.session_id);
 	if (ss == NULL || ss->closing ||
 	    memcmp(ss->passwd, q->req.passwd, ZK_PASSWD_LEN) != 0) {
 		fail(q, ZK_ESESSIONEXPIRED);
-		return;
-	}
-	if (q->req.last_zxid > s->db.last_zxid) {
-		/* The client has seen a newer state: it must go elsewhere. */
-		zk_peer_log(s, "client %s: session 0x%llx has seen zxid 0x%llx,"
-		    " ahead of ours 0x%llx; refusing", c->name,
-		    (unsigned long long)ss->id,
-		    (unsigned long long)q->req.last_zxid,
-		    (unsigned long long)s->db.last_zxid);
-		fail(q, ZK_ENOTSERVING);
 		return;
 	}
 	/* A session lives on one connection: the newest one wins. */
@@ -690,6 +697,7 @@ zk_pipeline_drop_all(struct zk_server *s, int err)
 		drop(s, p, err);
 	}
 	s->ptail = NULL;
+	s->pending = NULL;
 	while ((w = s->syncs) != NULL) {
 		s->syncs = w->next;
 		w->creq->prop = NULL;
@@ -702,11 +710,8 @@ zk_pipeline_drop_all(struct zk_server *s, int err)
 void
 zk_pipeline_accepted(struct zk_server *s, int64_t fwd_id, int64_t zxid)
 {
-	struct proposal	**pp, *p, *t;
+	struct proposal	**pp, *p = s->pending, *t;
 
-	for (pp = &s->phead; (p = *pp) != NULL; pp = &p->next)
-		if (p->forwarded && p->txn.zxid == ZK_ZXID_PENDING)
-			break;
 	if (p == NULL || p->fwd_id != fwd_id) {
 		/* Invariant (6) broken: our bug; the client times out. */
 		zk_peer_log(s, "ACCEPTED for request %lld, but the next "
@@ -714,10 +719,14 @@ zk_pipeline_accepted(struct zk_server *s, int64_t fwd_id, int64_t zxid)
 		    p != NULL ? (long long)p->fwd_id : -1LL);
 		return;
 	}
+	/* Invariant (6): those after it wait for their zxids too. */
+	s->pending = p->next;
 	if (zxid >= 0) {
 		p->txn.zxid = zxid;
 		return;
 	}
+	for (pp = &s->phead; *pp != p; pp = &(*pp)->next)
+		;
 	*pp = p->next;
 	if (s->ptail == p) {
 		s->ptail = NULL;

@@ -320,7 +320,10 @@ zk_quorum_step(struct zk_quorum *q, const struct zk_quorum_event *ev,
 	struct zk_elect_event	 ee;
 	int			 state0 = q->state, serving0 = q->serving;
 
-	memset(&out->elect, 0, sizeof(out->elect));
+	/* Not the sends array (kilobytes, and every ZAB event steps here). */
+	out->elect.nsends = 0;
+	out->elect.decided = 0;
+	memset(&out->elect.vote, 0, sizeof(out->elect.vote));
 	out->elect.state = q->state;
 	out->elect.round = q->round;
 	out->elect.deadline_ms = q->elect_deadline;

@@ -15,6 +15,9 @@
 #   ensemble             zk-ensemble, the yardstick's ensemble, zk-failover,
 #                        the yardstick's failover
 #
+# share/bench/partition.sh (as root) measures the leader cut off by a
+# partition instead of killed, in a private network namespace.
+#
 # zk side: a standalone zk-peer on 127.0.0.1:$PORT with its data under
 # /var/tmp, driven by bin/zk-bench: gets, sets and creates at 8 x 100 with
 # the server's CPU time per operation, one set and one get at a time, the

@@ -5,7 +5,7 @@
  * "linload --init" creates the znodes first.
  *
  *   linload -s HOST:PORT,... [-c CLIENTS] [-d SECONDS] [-k KEYS] [-r READ%]
- *           [-o HISTORY] [--seed N] [--init]
+ *           [--readers N] [--hop OPS] [-o HISTORY] [--seed N] [--init]
  *
  * Invariants:
  *  (1) An outcome is "fail" only when the op definitely did not take
@@ -57,6 +57,8 @@ struct opts {
 	int		 secs;
 	int		 keys;
 	int		 reads;		/* percent of ops that read */
+	int		 readers;	/* clients that only read */
+	int		 hop;		/* ops between new sessions, about */
 	const char	*out;		/* "-": standard output */
 	uint64_t	 seed;
 	int		 init;
@@ -233,8 +235,10 @@ do_set(struct zk_sync *s, const char *path, struct zk_lin_op *op,
 
 /*
  * One client: random ops on random keys until the deadline, through a
- * session that is closed and opened again every 15 to 25 ops and after
- * any error, so that it lands on other servers.
+ * session that is closed and opened again every HOP ops or so (three
+ * quarters to one and a quarter of it; 20 by default) and after any
+ * error, so that it lands on other servers. The first READERS clients
+ * only read.
  */
 static int
 run_client(const struct opts *o, int id, int fd, int64_t deadline_ns,
@@ -262,7 +266,8 @@ run_client(const struct opts *o, int id, int fd, int64_t deadline_ns,
 				continue;
 			}
 			c->sessions++;
-			left = 15 + (int)(rnd(&rs) % 11);
+			left = o->hop * 3 / 4 + (int)(rnd(&rs) %
+			    (uint64_t)(o->hop / 2 + 1));
 		}
 		k = (int)(rnd(&rs) % (uint64_t)o->keys);
 		snprintf(key, sizeof(key), "k%d", k);
@@ -272,7 +277,7 @@ run_client(const struct opts *o, int id, int fd, int64_t deadline_ns,
 		op.key = key;
 		op.version = op.expected = -1;
 		r = (int)(rnd(&rs) % 100);
-		if (r < o->reads) {
+		if (r < o->reads || id < o->readers) {
 			rc = do_read(s, path, &op);
 			if (rc == ZK_OK)
 				seen[k] = op.version;
@@ -410,8 +415,8 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: linload -s HOST:PORT,... [-c CLIENTS] "
-	    "[-d SECONDS] [-k KEYS] [-r READ_PERCENT] [-o HISTORY] [--seed N] "
-	    "[--init]\n");
+	    "[-d SECONDS] [-k KEYS] [-r READ_PERCENT] [--readers N] "
+	    "[--hop OPS] [-o HISTORY] [--seed N] [--init]\n");
 	return 2;
 }
 
@@ -434,6 +439,8 @@ parse(struct opts *o, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "seed",	required_argument,	NULL,	'S' },
+		{ "readers",	required_argument,	NULL,	'R' },
+		{ "hop",	required_argument,	NULL,	'H' },
 		{ "init",	no_argument,		NULL,	'I' },
 		{ NULL,		0,			NULL,	0 },
 	};
@@ -445,6 +452,7 @@ parse(struct opts *o, int argc, char *argv[])
 	o->secs = 10;
 	o->keys = 3;
 	o->reads = 40;
+	o->hop = 20;
 	o->out = "-";
 	o->seed = (uint64_t)now_ns() ^ (uint64_t)getpid() << 32;
 	opterr = 0;	/* usage() is the one line */
@@ -481,6 +489,14 @@ parse(struct opts *o, int argc, char *argv[])
 			break;
 		case 'I':
 			o->init = 1;
+			break;
+		case 'R':
+			if (int_arg(optarg, 0, 1000, &o->readers) != 0)
+				return -1;
+			break;
+		case 'H':
+			if (int_arg(optarg, 1, 1000000, &o->hop) != 0)
+				return -1;
 			break;
 		default:
 			return -1;
