@@ -359,3 +359,35 @@ reader_on() {
 	# Sent once: whatever became of /b, the writer did not retry it.
 	[ "$(grep -c . "$ZK_TMP/writer.out")" -eq 1 ]
 }
+
+@test "one session on a follower: pipelined writes and reads come back in order, each read seeing the session's writes before it" {
+	ens_up
+	l=$(ens_leader)
+	f=$(all_but "$l" | head -n 1)
+	# [1, create, {p: /fifo, d: "a"}] [2, getData, {p: /fifo}]
+	# [3, setData, {p: /fifo, d: "b", v: -1}] [4, getData, {p: /fifo}],
+	# sent in one go: the writes go through the leader, the reads do not.
+	printf '\x00\x00\x00\x11\x93\x01\x01\x82\xa1p\xa5/fifo\xa1d\xc4\x01a\x00\x00\x00\x0c\x93\x02\x04\x81\xa1p\xa5/fifo\x00\x00\x00\x14\x93\x03\x05\x83\xa1p\xa5/fifo\xa1d\xc4\x01b\xa1v\xff\x00\x00\x00\x0c\x93\x04\x04\x81\xa1p\xa5/fifo' \
+	    >"$ZK_TMP/frames"
+	nsx bash -c '
+		exec 7<>"/dev/tcp/127.0.0.$1/2181"
+		frame() {
+			local hex
+			hex=$(head -c 4 <&7 | od -An -tx1 | tr -d " \n")
+			[ ${#hex} -eq 8 ] || return 1
+			head -c "$((16#$hex))" <&7 | od -An -v -tx1 | tr -d " \n"
+			echo
+		}
+		printf "\x00\x00\x00\x04\x93\x00\xf6\x80" >&7	# [0, connect, {}]
+		frame >/dev/null || exit 1
+		cat "$2" >&7
+		for i in 1 2 3 4; do frame || exit 1; done' _ "$f" "$ZK_TMP/frames" \
+	    >"$ZK_TMP/replies"
+	cat "$ZK_TMP/replies"
+	[ "$(wc -l <"$ZK_TMP/replies")" -eq 4 ]
+	# xids 1..4 in order; error code 0 in each.
+	[ "$(cut -c1-4 "$ZK_TMP/replies" | tr '\n' ' ')" = "9401 9402 9403 9404 " ]
+	# The first read sees "a" (a164 c40161), the second "b" (c40162).
+	sed -n 2p "$ZK_TMP/replies" | grep -q 'a164c40161'
+	sed -n 4p "$ZK_TMP/replies" | grep -q 'a164c40162'
+}

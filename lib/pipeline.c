@@ -238,12 +238,6 @@ answer_sync(struct zk_server *s, struct syncwait **pw)
 	free(w);
 }
 
-/*
- * Invariant (3) in an ensemble: a barrier on the leader, asked for
- * directly there, through the leader elsewhere. The barrier comes back
- * (zk_pipeline_sync_done) after what was proposed before it is applied
- * here: on a learner, the leader's SYNCED follows its COMMITs.
- */
 #ifdef ZK_PLANTED_BUGS
 /*
  * Test builds only (build/tests/zk-peer-planted): with ZK_PLANTED_BUG=
@@ -264,6 +258,12 @@ planted_stale_sync(void)
 }
 #endif
 
+/*
+ * Invariant (3) in an ensemble: a barrier on the leader, asked for
+ * directly there, through the leader elsewhere. The barrier comes back
+ * (zk_pipeline_sync_done) after what was proposed before it is applied
+ * here: on a learner, the leader's SYNCED follows its COMMITs.
+ */
 static void
 ensemble_sync(struct zk_server *s, struct zk_conn *c, struct creq *q)
 {

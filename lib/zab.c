@@ -297,6 +297,30 @@ zk_zab_apply_to(struct zk_zab *z, int64_t c)
 		z->committed = c;
 }
 
+int64_t
+zk_zab_voters_kth(const struct zk_zab *z, int64_t mine,
+    int64_t (*value)(const struct rec *), size_t k)
+{
+	int64_t	 v[ZK_ZAB_MAX_PEERS], x;
+	size_t	 i, j, n = 0;
+
+	if (z->voter)
+		v[n++] = mine;
+	for (i = 0; i < z->cfg.nsids; i++)
+		if (rec_votes(z, (int)i) && z->recs[i].phase >= RP_ACKED &&
+		    z->recs[i].linked)
+			v[n++] = value(&z->recs[i]);
+	if (k == 0 || n < k)
+		return -1;
+	for (i = 1; i < n; i++) {	/* a handful: insertion, descending */
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1] < x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	return v[k - 1];
+}
+
 /* Closes every link this machine knows of and goes back to NONE. */
 void
 zk_zab_give_up(struct zk_zab *z, int want_snap, const char *fmt, ...)

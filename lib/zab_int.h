@@ -236,6 +236,16 @@ void		 zk_zab_ring_cut(struct zk_zab *z, int64_t zxid);
 int		 zk_zab_ring_find(const struct zk_zab *z, int64_t zxid,
 		    uint64_t *digest);
 
+/*
+ * The k-th largest value among the voters that count for a quorum: mine
+ * (if this member votes) and each voter learner linked and past
+ * ACKNEWLEADER, read by value(); -1 when fewer than k count. With k the
+ * quorum, it is what a quorum has reached: the commit point (ACKs), the
+ * heartbeat round confirmed (zab_sync.c).
+ */
+int64_t		 zk_zab_voters_kth(const struct zk_zab *z, int64_t mine,
+		    int64_t (*value)(const struct rec *), size_t k);
+
 /* Appends an action of type to the step's out; returns it zeroed. */
 struct zk_zab_action *zk_zab_act(struct zk_zab *z, int type);
 /* A SEND of type to sid; fill the message before the next action. */

@@ -391,6 +391,12 @@ commit_to(struct zk_zab *z, int64_t c)
 	zk_zab_apply_to(z, c);
 }
 
+static int64_t
+rec_acked(const struct rec *r)
+{
+	return r->acked;
+}
+
 /*
  * (6): the commit point is the largest zxid a quorum of voters holds
  * durably; counting commits only the new epoch's txns, the older ones
@@ -399,31 +405,20 @@ commit_to(struct zk_zab *z, int64_t c)
 static void
 lead_commit(struct zk_zab *z)
 {
-	int64_t	 v[ZK_ZAB_MAX_PEERS], c, x;
-	size_t	 i, n = 0, j, k = (size_t)z->quorum;
+	int64_t	 c;
+	size_t	 k = (size_t)z->quorum;
 
 	if (z->phase != ZK_ZAB_BROADCAST)
 		return;
-	if (z->voter)
-		v[n++] = z->durable;
-	for (i = 0; i < z->cfg.nsids; i++)
-		if (rec_votes(z, (int)i) && z->recs[i].phase >= RP_ACKED &&
-		    z->recs[i].linked)
-			v[n++] = z->recs[i].acked;
 #ifdef ZK_PLANTED_BUGS
 	/* breaks (6): the largest ACK alone commits */
 	if (BUG(ZK_ZAB_BUG_COMMIT_MINORITY))
 		k = 1;
 #endif
-	if (n < k)
+	if ((c = zk_zab_voters_kth(z, z->durable, rec_acked, k)) < 0)
 		return;
-	for (i = 1; i < n; i++) {
-		x = v[i];
-		for (j = i; j > 0 && v[j - 1] < x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	c = v[k - 1] < z->last ? v[k - 1] : z->last;
+	if (c > z->last)
+		c = z->last;
 	if (c <= z->committed || ZK_ZXID_EPOCH_OF(c) != z->epoch)
 		return;
 	commit_to(z, c);

@@ -68,28 +68,20 @@ zk_zab_sync_echo(struct zk_zab *z, int i, int64_t round)
 		z->recs[i].hb = round;
 }
 
+static int64_t
+rec_hb(const struct rec *r)
+{
+	return r->hb;
+}
+
 /* The highest round a quorum of voters has echoed (2). */
 static int64_t
 confirmed(const struct zk_zab *z)
 {
-	int64_t	 v[ZK_ZAB_MAX_PEERS], x;
-	size_t	 i, j, n = 0, k = (size_t)z->quorum;
+	int64_t	 r = zk_zab_voters_kth(z, z->hb_sent, rec_hb,
+		    (size_t)z->quorum);
 
-	if (z->voter)
-		v[n++] = z->hb_sent;
-	for (i = 0; i < z->cfg.nsids; i++)
-		if (rec_votes(z, (int)i) && z->recs[i].phase >= RP_ACKED &&
-		    z->recs[i].linked)
-			v[n++] = z->recs[i].hb;
-	if (n < k)
-		return z->hb_done;
-	for (i = 1; i < n; i++) {
-		x = v[i];
-		for (j = i; j > 0 && v[j - 1] < x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	return v[k - 1] > z->hb_done ? v[k - 1] : z->hb_done;
+	return r > z->hb_done ? r : z->hb_done;
 }
 
 /* A new heartbeat round to every voter in broadcast. */
