@@ -15,6 +15,18 @@ teardown() { ens_teardown; }
 # all_but I: every member other than I.
 all_but() { local v; for v in $(ens_all); do [ "$v" = "$1" ] || echo "$v"; done; }
 
+# hold SERVERS TIMEOUT_MS PATH: an ephemeral PATH held by zk-set -e in the
+# background, with one session on SERVERS, until fd 7 (its stdin) closes;
+# its pid in $holder.
+hold() {
+	mkfifo "$ZK_TMP/hold"
+	ip netns exec "$ZK_NS" zk-set -s "$1" --session-timeout "$2" -e "$3" \
+	    held <"$ZK_TMP/hold" 3>&- &
+	holder=$!
+	echo "$holder" >>"$ZK_TMP/bgpids"
+	exec 7>"$ZK_TMP/hold"
+}
+
 # run_fails CMD...: CMD must exit non-zero (a bare "! CMD" never fails
 # a bats test).
 run_fails() { if "$@"; then echo "succeeded: $*" >&2; return 1; fi; }
@@ -55,11 +67,7 @@ get_via() {
 	ens_up
 	l=$(ens_leader)
 	f=$(all_but "$l" | head -n 1)
-	mkfifo "$ZK_TMP/hold"
-	ip netns exec "$ZK_NS" zk-set -s "$(ens_addr "$f")" \
-	    --session-timeout 2000 -e /held yes <"$ZK_TMP/hold" 3>&- &
-	echo "$!" >>"$ZK_TMP/bgpids"
-	exec 7>"$ZK_TMP/hold"
+	hold "$(ens_addr "$f")" 2000 /held
 	wait_for get_via "$l" /held
 	owner=$(get_via "$l" /held -o json | jq -r .stat.ephemeralOwner)
 	[ "$owner" -ne 0 ]
@@ -82,16 +90,11 @@ get_via() {
 	ens_up
 	l=$(ens_leader)
 	f=$(all_but "$l" | head -n 1)
-	mkfifo "$ZK_TMP/hold"
-	ip netns exec "$ZK_NS" zk-set -s "$(ens_addr "$f")" \
-	    --session-timeout 3000 -e /gone soon <"$ZK_TMP/hold" 3>&- &
-	pid=$!
-	echo "$pid" >>"$ZK_TMP/bgpids"
-	exec 7>"$ZK_TMP/hold"
+	hold "$(ens_addr "$f")" 3000 /gone
 	wait_for get_via "$f" /gone
 	t0=$(ms)
-	kill -9 "$pid"
-	wait "$pid" 2>/dev/null || true
+	kill -9 "$holder"
+	wait "$holder" 2>/dev/null || true
 	exec 7>&-
 	# Within the timeout the session still holds the node everywhere.
 	for i in $(ens_all); do
@@ -118,12 +121,9 @@ client_member() {
 
 @test "a client whose server is killed goes on through another with the same session: its ephemeral stays, and a writer's next write succeeds" {
 	ens_up
-	mkfifo "$ZK_TMP/hold" "$ZK_TMP/recs"
+	mkfifo "$ZK_TMP/recs"
 	# A session holding an ephemeral, on whichever member it picked.
-	ip netns exec "$ZK_NS" zk-set -s "$ENS_SERVERS" --session-timeout 4000 \
-	    -e /mine here <"$ZK_TMP/hold" 3>&- &
-	echo "$!" >>"$ZK_TMP/bgpids"
-	exec 7>"$ZK_TMP/hold"
+	hold "$ENS_SERVERS" 4000 /mine
 	wait_for get_via 1 /mine --sync
 	owner=$(get_via 1 /mine -o json | jq -r .stat.ephemeralOwner)
 	wait_for client_member
