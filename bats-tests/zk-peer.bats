@@ -212,3 +212,48 @@ rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 	run zk-peer status -o json
 	[ "$(echo "$output" | jq .server_id)" -eq 200 ]
 }
+
+@test "watches: exists on a missing node fires NodeCreated once, getData's fires NodeDataChanged, getChildren's the child change; each is one-shot and counted in status" {
+	start_peer a maxSessionTimeout=10000
+	# [0, connect, {to: 10000}]: a session that outlives the tools below.
+	exec 7<>"/dev/tcp/127.0.0.1/$PORT_a"
+	printf '\x00\x00\x00\x0a\x93\x00\xf6\x81\xa2to\xcd\x27\x10' >&7
+	read_frame >/dev/null
+	# [1, exists, {p: /w1, w: true}]: no node, a watch all the same.
+	printf '\x00\x00\x00\x0d\x93\x01\x03\x82\xa1p\xa3/w1\xa1w\xc3' >&7
+	run read_frame
+	assert_output --regexp '^9401'
+	[ "$(zk-peer status -o json | jq .watches)" -eq 1 ]
+	zk-set /w1 x
+	# The event: [-1, zxid, 0, {t: 1 (created), p: "/w1"}].
+	run read_frame
+	assert_output --regexp '^94ff'
+	[[ "$output" == *a17401* ]]
+	[[ "$output" == *a170a32f7731* ]]
+	[ "$(zk-peer status -o json | jq .watches)" -eq 0 ]
+	# [2, getData, {p: /w1, w: true}], [3, getChildren, {p: /, w: true}]
+	printf '\x00\x00\x00\x0d\x93\x02\x04\x82\xa1p\xa3/w1\xa1w\xc3\x00\x00\x00\x0b\x93\x03\x0c\x82\xa1p\xa1/\xa1w\xc3' >&7
+	run read_frame
+	assert_output --regexp '^9402'
+	run read_frame
+	assert_output --regexp '^9403'
+	[ "$(zk-peer status -o json | jq .watches)" -eq 2 ]
+	zk-set /w1 y
+	run read_frame		# changed (3) on /w1
+	assert_output --regexp '^94ff'
+	[[ "$output" == *a17403* ]]
+	zk-set /w2 z
+	run read_frame		# children changed (4) on /
+	assert_output --regexp '^94ff'
+	[[ "$output" == *a17404* ]]
+	[[ "$output" == *a170a12f* ]]
+	# One-shot: nothing is left, so the next frame is the reply to a
+	# later request, not an event for these changes.
+	zk-set /w1 again
+	zk-set /w3 more
+	printf '\x00\x00\x00\x0a\x93\x04\x04\x81\xa1p\xa3/w1' >&7
+	run read_frame
+	assert_output --regexp '^9404'
+	[ "$(zk-peer status -o json | jq .watches)" -eq 0 ]
+	exec 7>&-
+}

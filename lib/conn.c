@@ -141,6 +141,7 @@ zk_conn_free(struct zk_conn *c)
 	struct zk_server	*s = c->peer;
 
 	forget_queue(c);
+	zk_watches_drop_owner(s->watches, c);
 	TAILQ_REMOVE(&s->conns, c, entry);
 	if (s->nconns-- >= (size_t)s->cfg.max_connections)
 		evconnlistener_enable(s->listener);

@@ -57,6 +57,7 @@
 #include "server.h"
 #include "txn.h"
 #include "util.h"
+#include "watch.h"
 #include "zab.h"
 
 struct zk_conn;
@@ -145,6 +146,8 @@ struct zk_server {
 						   one still without a zxid (6) */
 	size_t			 nproposals;
 	struct syncwait		*syncs;		/* in no order */
+	struct zk_watches	*watches;	/* one-shot watches, owners are
+						   connections (pipeline.c (4)) */
 	struct zk_replica	*rep;		/* ensemble: the shell; NULL
 						   standalone */
 	int			 serving;	/* ensemble: clients are served

@@ -32,6 +32,12 @@
  *  (3) A sync that arrives while proposals are in flight waits (as a
  *      write would) until the last of them is applied; in an ensemble it
  *      waits for its barrier (zab.h (8)), which covers the same.
+ *  (4) Watches are this server's, one-shot, owned by the connection that
+ *      set them (a read with "w"): getData and getChildren on an existing
+ *      node, exists on any. Applying a txn fires them before its reply
+ *      goes out, so a client hears of a change before the answer to any
+ *      request it sent later; every member applies every txn, so a
+ *      client's watches fire on whichever member it is on.
  */
 #include <sys/random.h>
 #include <stdlib.h>
@@ -429,6 +435,12 @@ zk_pipeline_read(struct zk_conn *c, struct creq *q)
 		rep.path = q->req.path;
 		break;
 	}
+	/* Invariant (4): exists watches a missing node too. */
+	if (q->req.watch && (n != NULL || q->req.op == ZK_OP_EXISTS) &&
+	    q->req.op != ZK_OP_SYNC)
+		zk_watches_add(s->watches, q->req.path,
+		    q->req.op == ZK_OP_GETCHILDREN ? ZK_WATCH_CHILD :
+		    ZK_WATCH_DATA, c);
 	zk_conn_send(c, &rep, q->start_us);
 	free(names);
 }
@@ -444,6 +456,68 @@ drop_session_conns(struct zk_server *s, int64_t id, struct zk_conn *origin)
 			c->session_id = 0;
 			zk_conn_close_later(c);
 		}
+}
+
+/* A watch fired: its event goes to the connection that set it. */
+static void
+send_event(void *owner, int type, const char *path, void *arg)
+{
+	struct zk_conn	*c = owner;
+	struct zk_reply	 rep;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.xid = ZK_XID_EVENT;
+	rep.zxid = *(const int64_t *)arg;
+	rep.path = (char *)path;
+	rep.event_type = type;
+	zk_conn_send(c, &rep, 0);
+}
+
+/* type happened to path: its watches, then its parent's child watches. */
+static void
+fire(struct zk_server *s, int64_t zxid, int type, const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+	char		 parent[4096];
+	size_t		 n;
+
+	zk_watches_trigger(s->watches, path, type, send_event, &zxid);
+	if ((type != ZK_EVENT_CREATED && type != ZK_EVENT_DELETED) ||
+	    slash == NULL || path[1] == '\0')
+		return;		/* no change to a child list, or "/" */
+	n = slash > path ? (size_t)(slash - path) : 1;	/* "/a": "/" */
+	if (n >= sizeof(parent))
+		return;
+	memcpy(parent, path, n);
+	parent[n] = '\0';
+	zk_watches_trigger(s->watches, parent, ZK_EVENT_CHILDREN, send_event,
+	    &zxid);
+}
+
+/* Invariant (4): the events of an applied txn, before its reply. */
+static void
+fire_txn(struct zk_server *s, const struct zk_txn *t,
+    const struct zk_result *res)
+{
+	size_t	 i;
+
+	if (res->err != ZK_OK || zk_watches_count(s->watches) == 0)
+		return;
+	switch (t->type) {
+	case ZK_TXN_CREATE:
+		fire(s, t->zxid, ZK_EVENT_CREATED, res->path);
+		break;
+	case ZK_TXN_DELETE:
+		fire(s, t->zxid, ZK_EVENT_DELETED, t->path);
+		break;
+	case ZK_TXN_SETDATA:
+		fire(s, t->zxid, ZK_EVENT_CHANGED, t->path);
+		break;
+	case ZK_TXN_CLOSE_SESSION:
+		for (i = 0; i < res->ndeleted; i++)
+			fire(s, t->zxid, ZK_EVENT_DELETED, res->deleted[i]);
+		break;
+	}
 }
 
 static void
@@ -462,6 +536,7 @@ apply(struct zk_server *s, struct proposal *p)
 		res.err = ZK_ESYSTEM;
 	}
 	s->since_snap++;
+	fire_txn(s, t, &res);
 	if (t->type == ZK_TXN_CLOSE_SESSION)
 		drop_session_conns(s, t->session_id, c);
 	if (p->creq == NULL || c == NULL) {

@@ -94,7 +94,8 @@ zk_peer_status_json(struct zk_server *s)
 	json_object_set_new(o, "proposals", json_integer((json_int_t)s->nproposals));
 	json_object_set_new(o, "znodes",
 	    json_integer((json_int_t)zk_tree_count(s->db.tree)));
-	json_object_set_new(o, "watches", json_integer(0));
+	json_object_set_new(o, "watches",
+	    json_integer((json_int_t)zk_watches_count(s->watches)));
 	json_object_set_new(o, "sessions",
 	    json_integer((json_int_t)zk_sessions_count(s->db.sessions)));
 	json_object_set_new(o, "latency_min_us", json_integer(s->lat_min));
@@ -321,6 +322,7 @@ zk_server_new(const struct zk_config *cfg, zk_log_fn log,
 	TAILQ_INIT(&s->conns);
 	zk_buf_init(&s->out);
 	zk_db_init(&s->db);
+	s->watches = zk_watches_new();
 	*out = s;
 	if ((rc = make_dir(cfg->data_dir, e)) != ZK_OK ||
 	    (rc = make_dir(cfg->data_log_dir, e)) != ZK_OK)
@@ -425,6 +427,7 @@ zk_server_free(struct zk_server *s)
 		zk_txn_close(&p->txn);
 		free(p);
 	}
+	zk_watches_free(s->watches);
 	if (s->ev_term != NULL) {
 		event_free(s->ev_term);
 		event_free(s->ev_int);
