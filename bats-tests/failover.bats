@@ -391,3 +391,17 @@ reader_on() {
 	sed -n 2p "$ZK_TMP/replies" | grep -q 'a164c40161'
 	sed -n 4p "$ZK_TMP/replies" | grep -q 'a164c40162'
 }
+
+@test "zk-get -w through a follower wakes when the node is created through another member" {
+	ens_up
+	l=$(ens_leader)
+	f=$(all_but "$l" | head -n 1)
+	ip netns exec "$ZK_NS" zk-get -s "$(ens_addr "$f")" -w -T 20 /appears \
+	    >"$ZK_TMP/out" 2>&1 3>&- &
+	pid=$!
+	echo "$pid" >>"$ZK_TMP/bgpids"
+	wait_for bash -c "[ \$(ip netns exec $ZK_NS zk-peer status -s $(ens_addr "$f") -o json | jq .watches) -eq 1 ]"
+	nsx zk-set -s "$(ens_addr "$l")" /appears here
+	wait "$pid"
+	[ "$(cat "$ZK_TMP/out")" = here ]
+}

@@ -187,3 +187,22 @@ teardown() { zk_teardown; }
 	assert_output --partial 'zk-get: '
 	kill -CONT "$(cat "$(peer_dir a)/pid")"
 }
+
+@test "-w waits until the node exists, then prints it; an existing node is read at once; -T bounds the wait (exit 4)" {
+	start_peer a
+	zk-get -w -T 20 /later >"$ZK_TMP/out" 2>&1 &
+	pid=$!
+	wait_for bash -c '[ "$(zk-peer status -o json | jq .watches)" -eq 1 ]'
+	kill -0 "$pid"		# still waiting, on a watch
+	zk-set /later hello
+	wait "$pid"
+	[ "$(cat "$ZK_TMP/out")" = hello ]
+	run zk-get -w /later
+	assert_success
+	assert_output hello
+	run zk-get -w -T 0.5 /never
+	assert_failure 4
+	assert_output --partial "/never did not appear within 500 ms"
+	# Watches are the connection's: gone with it.
+	wait_for bash -c '[ "$(zk-peer status -o json | jq .watches)" -eq 0 ]'
+}

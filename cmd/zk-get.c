@@ -8,12 +8,14 @@
 #include "cli.h"
 #include "ops.h"
 
-enum { O_STAT, O_RECURSIVE };
+enum { O_STAT, O_RECURSIVE, O_WAIT };
 
 static const struct zk_cli_opt get_opts[] = {
 	[O_STAT] = { 'S', "stat", NULL, "print the stat instead of the data" },
 	[O_RECURSIVE] = { 'R', "recursive", NULL,
 	    "PATH and every descendant, parents first" },
+	[O_WAIT] = { 'w', "wait", NULL,
+	    "wait until PATH exists (at most -T seconds), then read it" },
 	{ 0, NULL, NULL, NULL }
 };
 
@@ -68,6 +70,9 @@ get_path(struct zk_cli *cli, const char *path, void *arg)
 	struct get	*g = arg;
 	int		 rc;
 
+	if (cli->has[O_WAIT] &&
+	    zk_sync_wait_exists(cli->zs, path, &g->e) != ZK_OK)
+		return zk_cli_fail(cli, path, &g->e);
 	if (zk_cli_sync(cli, path) != ZK_OK)
 		return cli->status;
 	if (cli->has[O_RECURSIVE])

@@ -10,7 +10,7 @@ _zk_common='-s --servers --session-timeout -T --timeout -o --output
 _zk_flags()
 {
 	case $1 in
-	zk-get)		echo "-S --stat -R --recursive --sync $_zk_common" ;;
+	zk-get)		echo "-S --stat -R --recursive -w --wait --sync $_zk_common" ;;
 	zk-set)		echo "-c --create -u --update -v --if-version
 			    -p --parents -S --sequential -e --ephemeral
 			    --from $_zk_common" ;;

@@ -30,6 +30,7 @@ end
 # zk-get
 complete -c zk-get -s S -l stat -d 'print the stat instead of the data'
 complete -c zk-get -s R -l recursive -d 'PATH and every descendant, parents first'
+complete -c zk-get -s w -l wait -d 'wait until PATH exists, then read it'
 complete -c zk-get -l sync -d 'sync with the leader first: a linearizable read'
 complete -c zk-get -s s -l servers -x -d 'ensemble to talk to'
 complete -c zk-get -l session-timeout -x -d 'session timeout to ask for, in ms'

@@ -44,6 +44,8 @@ struct zk_sync {
 	struct event		*timer;		/* the deadline of the wait */
 	int64_t			 timeout_ms;	/* per call; 0: none */
 	int			 timed_out;
+	unsigned long		 changes;	/* watch events and state
+						   changes seen, for waits */
 };
 
 struct waiter {
@@ -107,6 +109,32 @@ waiter_done(const void *arg)
 	return ((const struct waiter *)arg)->done;
 }
 
+/* Every event and state change: a wait on the tree looks again. */
+static void
+on_watch(struct zk_client *c, int state, const struct zk_reply *ev,
+    void *arg)
+{
+	struct zk_sync	*s = arg;
+
+	(void)c;
+	(void)state;
+	(void)ev;
+	s->changes++;
+}
+
+struct change_wait {
+	const struct zk_sync	*s;
+	unsigned long		 seen;
+};
+
+static int
+changed(const void *arg)
+{
+	const struct change_wait *w = arg;
+
+	return w->s->changes != w->seen;
+}
+
 struct zk_sync *
 zk_sync_connect(const char *servers, int32_t session_timeout_ms,
     int64_t timeout_ms, struct zk_error *e)
@@ -126,7 +154,7 @@ zk_sync_connect(const char *servers, int32_t session_timeout_ms,
 	o.servers = servers;
 	o.session_timeout_ms = session_timeout_ms;
 	o.connect_timeout_ms = timeout_ms;
-	if ((s->client = zk_client_new(s->base, &o, NULL, NULL, e)) == NULL)
+	if ((s->client = zk_client_new(s->base, &o, on_watch, s, e)) == NULL)
 		goto fail;
 	/* The client's own deadline ends the wait: FAILED. */
 	(void)wait_until(s, not_connecting, s->client, 0);
@@ -425,6 +453,40 @@ zk_sync_delete(struct zk_sync *s, const char *path, int32_t version,
 	rc = zk_sync_call(s, &req, &rep, e);
 	zk_reply_close(&rep);
 	return rc;
+}
+
+int
+zk_sync_wait_exists(struct zk_sync *s, const char *path, struct zk_error *e)
+{
+	struct zk_request	 req;
+	struct zk_reply		 rep;
+	struct change_wait	 w;
+	int64_t			 deadline = 0, left = 0;
+	int			 rc;
+
+	if (s->timeout_ms > 0)
+		deadline = zk_now_mono_ms() + s->timeout_ms;
+	for (;;) {
+		/*
+		 * Anything that happens from here on counts: the watch the
+		 * exists leaves, and a reconnect, which loses it (watches are
+		 * the connection's), both send us round again.
+		 */
+		w.s = s;
+		w.seen = s->changes;
+		request(&req, ZK_OP_EXISTS, path);
+		req.watch = 1;
+		rc = zk_sync_call(s, &req, &rep, e);
+		zk_reply_close(&rep);
+		if (rc != ZK_ENONODE)
+			return rc;
+		if (deadline > 0 && (left = deadline - zk_now_mono_ms()) < 1)
+			break;
+		if (wait_until(s, changed, &w, left) != ZK_OK)
+			break;
+	}
+	return zk_error_set(e, ZK_ETIMEOUT, "%s did not appear within %lld ms",
+	    path, (long long)s->timeout_ms);
 }
 
 int

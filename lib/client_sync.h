@@ -57,6 +57,13 @@ int		 zk_sync_delete(struct zk_sync *s, const char *path,
 		    int32_t version, struct zk_error *e);
 int		 zk_sync_sync(struct zk_sync *s, const char *path,
 		    struct zk_error *e);
+/*
+ * Waits until path exists: exists with a watch, and again after each
+ * event or reconnect, within the call timeout in all (0: for ever).
+ * ZK_OK once it exists; ZK_ETIMEOUT; or the error of an exists.
+ */
+int		 zk_sync_wait_exists(struct zk_sync *s, const char *path,
+		    struct zk_error *e);
 
 void		 zk_names_free(char **names, size_t count);
 
