@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "elect.h"
+#include "members.h"
 #include "util.h"
 
 #define RESEND_MAX_MS	60000	/* the resend interval stops doubling */
@@ -117,34 +118,21 @@ struct zk_elect *
 zk_elect_new(const struct zk_elect_config *cfg)
 {
 	struct zk_elect	*el;
-	size_t		 i, j, nvoters = 0, me = 0;
-	int		 found = 0;
+	size_t		 i;
+	int		 me, nvoters;
 
 	if (cfg == NULL || cfg->nsids == 0 ||
 	    cfg->nsids > ZK_ELECT_MAX_PEERS || cfg->settle_ms < 0 ||
 	    cfg->resend_ms <= 0)
 		return NULL;
-	for (i = 0; i < cfg->nsids; i++) {
-		if (cfg->sids[i] <= 0)
-			return NULL;
-		for (j = 0; j < i; j++)
-			if (cfg->sids[j] == cfg->sids[i])
-				return NULL;
-		if (cfg->sids[i] == cfg->myid) {
-			found = 1;
-			me = i;
-		}
-		if (cfg->observer[i] == 0)
-			nvoters++;
-	}
-	/* Without a voter nobody can ever be elected. */
-	if (!found || nvoters == 0)
+	if ((me = zk_members_check(cfg->myid, cfg->sids, cfg->observer,
+	    cfg->nsids, &nvoters)) < 0)
 		return NULL;
 
 	el = zk_xcalloc(1, sizeof(*el));
 	el->cfg = *cfg;
 	el->n = cfg->nsids;
-	el->me = me;
+	el->me = (size_t)me;
 	el->quorum = nvoters / 2 + 1;
 	for (i = 0; i < el->n; i++) {
 		el->m[i].sid = cfg->sids[i];

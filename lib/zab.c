@@ -68,6 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "members.h"
 #include "util.h"
 #include "zab.h"
 #include "zab_int.h"
@@ -562,24 +563,13 @@ struct zk_zab *
 zk_zab_new(const struct zk_zab_config *cfg, const struct zk_zab_persisted *p)
 {
 	struct zk_zab	*z;
-	size_t		 i, j;
-	int		 me = -1, voters = 0;
+	int		 me, voters;
 
 	if (cfg == NULL || cfg->nsids == 0 || cfg->nsids > ZK_ZAB_MAX_PEERS ||
 	    cfg->tick_ms <= 0 || cfg->init_limit <= 0 || cfg->sync_limit <= 0)
 		return NULL;
-	for (i = 0; i < cfg->nsids; i++) {
-		if (cfg->sids[i] <= 0)
-			return NULL;
-		for (j = 0; j < i; j++)
-			if (cfg->sids[j] == cfg->sids[i])
-				return NULL;
-		if (cfg->sids[i] == cfg->myid)
-			me = (int)i;
-		if (!cfg->observer[i])
-			voters++;
-	}
-	if (me < 0 || voters == 0)
+	if ((me = zk_members_check(cfg->myid, cfg->sids, cfg->observer,
+	    cfg->nsids, &voters)) < 0)
 		return NULL;
 	z = zk_xcalloc(1, sizeof(*z));
 	z->cfg = *cfg;
