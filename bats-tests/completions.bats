@@ -5,7 +5,7 @@
 load helpers
 
 ROOT=$BATS_TEST_DIRNAME/..
-TOOLS="zk-get zk-set zk-ls zk-rm zk-stat zk-log zk-bench zk-peer"
+TOOLS="zk-get zk-set zk-ls zk-rm zk-stat zk-log zk-bench zk-peer zk-watch zk-lock zk-elect"
 
 # long_flags TOOL [SUBCOMMAND]: the long flags its -h prints, one a line
 # (for a subcommand, from the lines that name it).

@@ -130,6 +130,23 @@ version_sum() {
 	[ "$(zk-get "/zk-bench/c$pid-2/n0000000000" | wc -c)" -eq 7 ]
 }
 
+@test "--op watch: CONNS watchers each get every change once; ok counts events, the watched node's version the changes" {
+	start_peer a
+	run --separate-stderr zk-bench -o json --op watch -c 4 --size 3 "${SHORT[@]}"
+	assert_success
+	[ "$(jq -c '[.op, .conns, .errors]' <<<"$output")" = '["watch",4,0]' ]
+	ok=$(jq .ok <<<"$output")
+	[ "$ok" -gt 0 ]
+	# Every measured change reached all four watchers.
+	[ $((ok % 4)) -eq 0 ]
+	# The writer changed the node at least once per round measured.
+	v=$(zk-stat -o json /zk-bench/watched | jq .stat.version)
+	[ "$v" -ge $((ok / 4)) ]
+	[ "$(zk-get /zk-bench/watched)" = xxx ]
+	# The watches went with the sessions.
+	[ "$(zk-peer status -o json | jq .watches)" -eq 0 ]
+}
+
 @test "--keys N prepares exactly k0000000 to kN-1; --size sets their data length; a rerun upserts the new size" {
 	start_peer a
 	run zk-bench -q --keys 7 --size 10 -c 2 -w 3 "${SHORT[@]}"
@@ -187,7 +204,7 @@ version_sum() {
 		[ "${stderr%%$'\n'*}" = "$want" ]
 		[[ "$stderr" == *$'\nusage: zk-bench '* ]]
 	}
-	want="zk-bench: --op: 'nope' is not get, set, create or mixed:READ_PERCENT"
+	want="zk-bench: --op: 'nope' is not get, set, create, watch or mixed:READ_PERCENT"
 	check --op nope
 	want="zk-bench: --op: 'mixed:101': the read percentage is not 0 to 100"
 	check --op mixed:101

@@ -15,8 +15,9 @@ static const struct zk_cli_opt bench_flags[] = {
 	    "session (default 100)" },
 	[F_SECONDS] = { 'd', NULL, "SECONDS", "length of the measured run "
 	    "(default 10)" },
-	[F_OP] = { 0, "op", "get|set|create|mixed:READ_PERCENT",
-	    "the request to send (default get)" },
+	[F_OP] = { 0, "op", "get|set|create|watch|mixed:READ_PERCENT",
+	    "the request to send (default get); watch: CONNS watchers "
+	    "of one changing node" },
 	[F_SIZE] = { 0, "size", "BYTES", "data per write (default 100)" },
 	[F_KEYS] = { 0, "keys", "N", "nodes prepared for get and set "
 	    "(default 1000)" },

@@ -1,7 +1,8 @@
 # bash completion for the zk tools: zk-get zk-set zk-ls zk-rm zk-stat zk-log
-# zk-bench zk-peer. Every flag of each tool's usage line; values for -o,
-# --from and --op; znode paths by asking the ensemble ($ZK_SERVERS, or -s
-# on the line) with zk-ls; and CMD after "zk-set ... --" as a command.
+# zk-bench zk-peer zk-watch zk-lock zk-elect. Every flag of each tool's
+# usage line; values for -o, --from and --op; znode paths by asking the
+# ensemble ($ZK_SERVERS, or -s on the line) with zk-ls; and CMD after
+# "PATH --" (zk-set, zk-watch, zk-lock, zk-elect) as a command.
 
 _zk_common='-s --servers --session-timeout -T --timeout -o --output
 	-q --quiet -h --help -V --version'
@@ -21,6 +22,11 @@ _zk_flags()
 	zk-log)		echo "-o --output -h --help -V --version" ;;
 	zk-bench)	echo "-c -w -d --op --size --keys --warmup
 			    $_zk_common" ;;
+	zk-watch)	echo "-r --recursive --data -n --count --since
+			    $_zk_common" ;;
+	zk-lock)	echo "-n --nonblock -w --wait -r --shared
+			    -E --conflict-exit-code $_zk_common" ;;
+	zk-elect)	echo "--id -l --listen --leader $_zk_common" ;;
 	zk-peer)
 		if [ "$2" = status ]; then
 			echo "-s --servers -o --output -T --timeout -h --help"
@@ -54,15 +60,20 @@ _zk()
 	COMPREPLY=()
 	# Flags whose value is the next word; that word is no operand.
 	takes_arg='-s|--servers|--session-timeout|-T|--timeout|-o|--output|-v|--if-version|--from|--op|--size|--keys|--warmup|--id|--data-dir|--client-port|--client-address|--config'
-	[ "$tool" = zk-bench ] && takes_arg="$takes_arg|-c|-w|-d"
-	[ "$tool" = zk-peer ] && takes_arg="$takes_arg|-c"
+	case $tool in
+	zk-bench)	takes_arg="$takes_arg|-c|-w|-d" ;;
+	zk-peer)	takes_arg="$takes_arg|-c" ;;
+	zk-watch)	takes_arg="$takes_arg|-n|--count|--since" ;;
+	zk-lock)	takes_arg="$takes_arg|-w|--wait|-E|--conflict-exit-code" ;;
+	esac
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
 		-s|--servers)	servers=${COMP_WORDS[i+1]} ;;
 		--servers=*)	servers=${w#--servers=} ;;
 		esac
-		if [ "$w" = -- ] && [ "$tool" = zk-set ] && [ $nops -gt 0 ]; then
+		if [ "$w" = -- ] && [ $nops -gt 0 ] &&
+		    [[ $tool == @(zk-set|zk-watch|zk-lock|zk-elect) ]]; then
 			# CMD [ARG...]: complete it as its own command line.
 			if declare -F _command_offset >/dev/null; then
 				_command_offset $((i + 1))
@@ -92,7 +103,7 @@ _zk()
 		COMPREPLY=( $(compgen -W "msgpack json" -- "$cur") )
 		return 0 ;;
 	--op)
-		COMPREPLY=( $(compgen -W "get set create mixed:" -- "$cur") )
+		COMPREPLY=( $(compgen -W "get set create watch mixed:" -- "$cur") )
 		return 0 ;;
 	--data-dir)
 		COMPREPLY=( $(compgen -d -- "$cur") )
@@ -103,8 +114,14 @@ _zk()
 			return 0
 		fi
 		[ "$tool" = zk-bench ] && return 0 ;;
-	-s|--servers|--session-timeout|-T|--timeout|-v|--if-version|--size|--keys|--warmup|--id|--client-port|--client-address|-w|-d)
+	-s|--servers|--session-timeout|-T|--timeout|-v|--if-version|--size|--keys|--warmup|--id|--client-port|--client-address|--since|--count|-E|--conflict-exit-code)
 		return 0 ;;
+	-w|--wait)
+		[[ $tool == @(zk-bench|zk-lock) ]] && return 0 ;;
+	-d)
+		[ "$tool" = zk-bench ] && return 0 ;;
+	-n)
+		[ "$tool" = zk-watch ] && return 0 ;;
 	esac
 
 	if [[ $cur == -* ]]; then
@@ -125,7 +142,7 @@ _zk()
 		    COMPREPLY=( $(compgen -W "status" -- "$cur") ) ;;
 	zk-bench)
 		;;
-	zk-set)
+	zk-set|zk-watch|zk-lock|zk-elect)
 		[ $nops -eq 0 ] && _zk_znodes "$cur" "$servers" ;;
 	*)
 		_zk_znodes "$cur" "$servers" ;;
@@ -141,3 +158,6 @@ complete -F _zk zk-stat
 complete -F _zk zk-log
 complete -F _zk zk-bench
 complete -F _zk zk-peer
+complete -F _zk zk-watch
+complete -F _zk zk-lock
+complete -F _zk zk-elect

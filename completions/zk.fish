@@ -14,7 +14,8 @@ function __zk_znodes
 	end
 end
 
-# True while no "--" has been typed (zk-set: after it comes CMD).
+# True while no "--" has been typed (zk-set, zk-watch, zk-lock,
+# zk-elect: after it comes CMD).
 function __zk_no_cmd
 	not contains -- -- (commandline -opc)
 end
@@ -107,7 +108,7 @@ complete -c zk-log -n '__fish_seen_subcommand_from dump verify stat snapshot' -F
 complete -c zk-bench -s c -x -d 'sessions, one connection each'
 complete -c zk-bench -s w -x -d 'requests outstanding per session'
 complete -c zk-bench -s d -x -d 'length of the measured run'
-complete -c zk-bench -l op -x -a 'get set create mixed:50' -d 'the request to send'
+complete -c zk-bench -l op -x -a 'get set create watch mixed:50' -d 'the request to send'
 complete -c zk-bench -l size -x -d 'data per write'
 complete -c zk-bench -l keys -x -d 'nodes prepared for get and set'
 complete -c zk-bench -l warmup -x -d 'load before measuring'
@@ -133,3 +134,47 @@ complete -c zk-peer -n '__fish_seen_subcommand_from status' -s s -l servers -x -
 complete -c zk-peer -n '__fish_seen_subcommand_from status' -s o -l output -x -a 'text json' -d 'output format'
 complete -c zk-peer -n '__fish_seen_subcommand_from status' -s T -l timeout -x -d 'give up after this long'
 complete -c zk-peer -n '__fish_seen_subcommand_from status' -s h -l help -d 'print the help and exit'
+
+# zk-watch
+complete -c zk-watch -s r -l recursive -d 'the whole subtree: every node created, deleted, changed'
+complete -c zk-watch -l data -d 'include the new data of created and changed nodes'
+complete -c zk-watch -s n -l count -x -d 'stop after COUNT events'
+complete -c zk-watch -l since -x -d 'first replay what changed after ZXID (0x hex or decimal)'
+complete -c zk-watch -s s -l servers -x -d 'ensemble to talk to'
+complete -c zk-watch -l session-timeout -x -d 'session timeout to ask for, in ms'
+complete -c zk-watch -s T -l timeout -x -d 'give up connecting or waiting after this long'
+complete -c zk-watch -s o -l output -x -a 'text json msgpack' -d 'output format'
+complete -c zk-watch -s q -l quiet -d 'no output, exit status only'
+complete -c zk-watch -s h -l help -d 'print the help and exit'
+complete -c zk-watch -s V -l version -d 'print the version and exit'
+complete -c zk-watch -f -n __zk_no_cmd -a '(__zk_znodes)'
+complete -c zk-watch -n 'not __zk_no_cmd' -a '(__zk_cmd)'
+
+# zk-lock
+complete -c zk-lock -s n -l nonblock -d 'exit 1 at once if the lock is held'
+complete -c zk-lock -s w -l wait -x -d 'exit 1 if not acquired within SECONDS'
+complete -c zk-lock -s r -l shared -d 'a read lock: readers share, writers exclude'
+complete -c zk-lock -s E -l conflict-exit-code -x -d 'exit CODE instead of 1 when the lock is busy'
+complete -c zk-lock -s s -l servers -x -d 'ensemble to talk to'
+complete -c zk-lock -l session-timeout -x -d 'session timeout to ask for, in ms'
+complete -c zk-lock -s T -l timeout -x -d 'give up connecting or waiting after this long'
+complete -c zk-lock -s o -l output -x -a 'text json msgpack' -d 'output format'
+complete -c zk-lock -s q -l quiet -d 'no output, exit status only'
+complete -c zk-lock -s h -l help -d 'print the help and exit'
+complete -c zk-lock -s V -l version -d 'print the version and exit'
+complete -c zk-lock -f -n __zk_no_cmd -a '(__zk_znodes)'
+complete -c zk-lock -n 'not __zk_no_cmd' -a '(__zk_cmd)'
+
+# zk-elect
+complete -c zk-elect -l id -x -d 'this candidate\'s id (default HOST:PID)'
+complete -c zk-elect -s l -l listen -d 'no campaign: print the leader and each change'
+complete -c zk-elect -l leader -d 'print the current leader once; exit 1 if none'
+complete -c zk-elect -s s -l servers -x -d 'ensemble to talk to'
+complete -c zk-elect -l session-timeout -x -d 'session timeout to ask for, in ms'
+complete -c zk-elect -s T -l timeout -x -d 'give up connecting or waiting after this long'
+complete -c zk-elect -s o -l output -x -a 'text json msgpack' -d 'output format'
+complete -c zk-elect -s q -l quiet -d 'no output, exit status only'
+complete -c zk-elect -s h -l help -d 'print the help and exit'
+complete -c zk-elect -s V -l version -d 'print the version and exit'
+complete -c zk-elect -f -n __zk_no_cmd -a '(__zk_znodes)'
+complete -c zk-elect -n 'not __zk_no_cmd' -a '(__zk_cmd)'

@@ -28,6 +28,8 @@
  */
 #include <sys/types.h>
 
+#include <sys/resource.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +197,9 @@ zk_bench_parse_op(const char *s, int *op, int *read_pct, struct zk_error *e)
 	} else if (strcmp(s, "create") == 0) {
 		*op = ZK_BENCH_CREATE;
 		*read_pct = 0;
+	} else if (strcmp(s, "watch") == 0) {
+		*op = ZK_BENCH_WATCH;
+		*read_pct = 0;
 	} else if (strncmp(s, "mixed:", 6) == 0 && s[6] >= '0' &&
 	    s[6] <= '9') {
 		pct = strtol(s + 6, &end, 10);
@@ -206,7 +211,7 @@ zk_bench_parse_op(const char *s, int *op, int *read_pct, struct zk_error *e)
 		*read_pct = (int)pct;
 	} else
 		return zk_error_set(e, ZK_EBADARGUMENTS, "--op: '%s' is not "
-		    "get, set, create or mixed:READ_PERCENT", s);
+		    "get, set, create, watch or mixed:READ_PERCENT", s);
 	return ZK_OK;
 }
 
@@ -222,6 +227,9 @@ zk_bench_op_str(int op, int read_pct, char *buf, size_t len)
 		break;
 	case ZK_BENCH_CREATE:
 		snprintf(buf, len, "create");
+		break;
+	case ZK_BENCH_WATCH:
+		snprintf(buf, len, "watch");
 		break;
 	default:
 		snprintf(buf, len, "mixed:%d", read_pct);
@@ -624,6 +632,18 @@ connect_all(struct bench *b, struct zk_error *e)
 	return ZK_OK;
 }
 
+/* A thousand sessions need more descriptors than a shell's usual 1024. */
+static void
+raise_fd_limit(rlim_t want)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+		rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 zk_bench_run(const struct zk_bench_opts *o, struct zk_bench_result *r,
     struct zk_error *e)
@@ -637,6 +657,9 @@ zk_bench_run(const struct zk_bench_opts *o, struct zk_bench_result *r,
 	    o->read_pct < 0 || o->read_pct > 100)
 		return zk_error_set(e, ZK_EBADARGUMENTS,
 		    "invalid benchmark parameters");
+	raise_fd_limit((rlim_t)o->conns + 64);
+	if (o->op == ZK_BENCH_WATCH)
+		return zk_bench_watch_run(o, r, e);
 	memset(&b, 0, sizeof(b));
 	b.o = o;
 	b.rng = (uint64_t)zk_now_mono_us() ^ ((uint64_t)getpid() << 32) ^

@@ -17,6 +17,7 @@ enum zk_bench_op {
 	ZK_BENCH_SET	= 2,	/* setData of a prepared key, any version */
 	ZK_BENCH_CREATE	= 3,	/* create of a new node, never deleted */
 	ZK_BENCH_MIXED	= 4,	/* get or set, read_pct percent gets */
+	ZK_BENCH_WATCH	= 5,	/* one change delivered to conns watchers */
 };
 
 struct zk_bench_opts {
@@ -53,7 +54,7 @@ struct zk_bench_result {
 void		 zk_bench_opts_init(struct zk_bench_opts *o);
 
 /*
- * "get", "set", "create" or "mixed:PCT" (PCT 0-100). ZK_OK, or
+ * "get", "set", "create", "watch" or "mixed:PCT" (PCT 0-100). ZK_OK, or
  * ZK_EBADARGUMENTS with a message.
  */
 int		 zk_bench_parse_op(const char *s, int *op, int *read_pct,
@@ -71,6 +72,15 @@ const char	*zk_bench_op_str(int op, int read_pct, char *buf, size_t len);
  * an error while preparing is returned with the path in e.
  */
 int		 zk_bench_run(const struct zk_bench_opts *o,
+		    struct zk_bench_result *r, struct zk_error *e);
+
+/*
+ * --op watch (bench_watch.c): conns sessions hold a persistent watch on
+ * one node while one more session changes it, one change at a time; the
+ * result counts events delivered, and the percentiles are delivery times
+ * from a setData sent to each watcher's event. window is not used.
+ */
+int		 zk_bench_watch_run(const struct zk_bench_opts *o,
 		    struct zk_bench_result *r, struct zk_error *e);
 
 /*

@@ -58,6 +58,8 @@ static const struct {
 	{ ZK_EBADVERSION,		1 },
 	{ ZK_ENOTEMPTY,			1 },
 	{ ZK_ENOCHILDRENFOREPHEMERALS,	1 },
+	{ ZK_EHISTORY,			1 },
+	{ ZK_ENOWATCHER,		1 },
 	{ ZK_EUSAGE,			2 },
 	{ ZK_EBADPATH,			2 },
 	{ ZK_EBADARGUMENTS,		2 },
@@ -234,7 +236,10 @@ help(const struct zk_cli *cli, struct zk_buf *b)
 		    v[i]->arg ? " " : "", v[i]->arg ? v[i]->arg : "");
 		len = strlen(w);
 		zk_buf_append(b, w, len);
-		wrap(b, len, v[i]->help);
+		wrap(b, len, v[i] == &common[CO_TIMEOUT] &&
+		    (cli->spec->flags & ZK_CLI_WAITS) ? "give up connecting "
+		    "or waiting after this long (default: never)" :
+		    v[i]->help);
 	}
 }
 
@@ -512,7 +517,7 @@ zk_cli_parse(struct zk_cli *cli, const struct zk_cli_spec *spec, int argc,
 	memset(cli, 0, sizeof(*cli));
 	cli->spec = spec;
 	cli->session_timeout_ms = ZK_CLI_SESSION_MS;
-	cli->timeout_ms = ZK_CLI_TIMEOUT_MS;
+	cli->timeout_ms = spec->flags & ZK_CLI_WAITS ? 0 : ZK_CLI_TIMEOUT_MS;
 	cli->fmt = ZK_FMT_TEXT;
 	zk_buf_init(&cli->out);
 	cli->argv = zk_xcalloc((size_t)argc + 1, sizeof(*cli->argv));

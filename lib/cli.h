@@ -41,6 +41,8 @@ struct zk_cli_opt {
 
 #define ZK_CLI_READ	0x1	/* a read tool: takes --sync */
 #define ZK_CLI_CMD	0x2	/* "--" after an operand starts CMD [ARG...] */
+#define ZK_CLI_WAITS	0x4	/* waits for ever unless -T says otherwise
+				   (zk-watch, zk-lock, zk-elect: CLI.md) */
 
 /* What a tool is. */
 struct zk_cli_spec {

@@ -60,6 +60,7 @@
 #include <event2/util.h>
 
 #include "client.h"
+#include "client_watch.h"
 #include "error.h"
 #include "proto.h"
 #include "servers.h"
@@ -91,6 +92,8 @@ struct pend {
 	int64_t		 xid;
 	zk_reply_fn	 fn;		/* NULL: our own closeSession */
 	void		*arg;
+	char		*wpath;		/* a read that sets a watch: its path */
+	int		 wop;		/* and its op */
 };
 
 /* A FIFO of pend; capacity is a power of two. */
@@ -135,6 +138,7 @@ struct zk_client {
 	int64_t			 last_send_ms;
 	int64_t			 last_recv_ms;
 
+	struct zk_cwatch	*cw;		/* watches to set again */
 	struct ring		 pending;	/* submitted, unanswered */
 	size_t			 nsent;		/* invariant (4) */
 	struct ring		 rejects;	/* refused, to answer */
@@ -200,6 +204,7 @@ destroy(struct zk_client *c)
 			event_free(evs[i]);
 	free(c->pending.v);
 	free(c->rejects.v);
+	zk_cwatch_free(c->cw);
 	zk_buf_close(&c->backlog);
 	zk_buf_close(&c->out);
 	zk_servers_free(c->servers, c->nservers);
@@ -226,6 +231,7 @@ answer_err(struct zk_client *c, const struct pend *p, int err)
 {
 	struct zk_reply	 rep;
 
+	free(p->wpath);
 	if (p->fn == NULL)
 		return;
 	memset(&rep, 0, sizeof(rep));
@@ -585,6 +591,7 @@ static void
 established(struct zk_client *c, const struct zk_reply *rep)
 {
 	int64_t	 now;
+	int	 resumed;
 
 	if (rep->xid != 0) {
 		/* Not a connect reply: whatever this is, it is no server. */
@@ -604,6 +611,7 @@ established(struct zk_client *c, const struct zk_reply *rep)
 		attempt_failed(c);
 		return;
 	}
+	resumed = c->session_id != 0;
 	c->session_id = rep->session_id;
 	memcpy(c->passwd, rep->passwd, ZK_PASSWD_LEN);
 	c->timeout_ms = rep->timeout_ms > 0 ? rep->timeout_ms :
@@ -613,6 +621,9 @@ established(struct zk_client *c, const struct zk_reply *rep)
 	c->pause_ms = PAUSE_MIN_MS;
 	event_del(c->attempt_ev);
 	event_del(c->deadline_ev);
+	/* Invariant (4) of client.h: watches first, before any request. */
+	if (resumed && zk_cwatch_resume(c->cw, c->last_zxid, &c->out) > 0)
+		kick(c);
 	if (c->backlog.len > 0) {
 		zk_buf_append(&c->out, c->backlog.data, c->backlog.len);
 		c->backlog.len = 0;
@@ -626,10 +637,39 @@ established(struct zk_client *c, const struct zk_reply *rep)
 }
 
 /* One decoded frame on the connection bev. */
+/*
+ * A persistent watch added again after a reconnect was answered: a
+ * refusal (the events since are gone) is the user's to hear, as an event.
+ */
+static void
+readd_done(struct zk_client *c, const struct zk_reply *rep)
+{
+	struct zk_reply	 ev;
+	zk_reply_fn	 fn;
+	void		*arg;
+	char		*path;
+
+	zk_cwatch_readd_reply(c->cw, rep, &path, &fn, &arg);
+	if (fn != NULL)
+		fn(c, rep, arg);
+	if (path == NULL)
+		return;
+	if (!c->freed && c->watch != NULL) {
+		memset(&ev, 0, sizeof(ev));
+		ev.xid = ZK_XID_EVENT;
+		ev.zxid = rep->zxid;
+		ev.err = rep->err;
+		ev.path = path;
+		c->watch(c, c->state, &ev, c->arg);
+	}
+	free(path);
+}
+
 static void
 handle(struct zk_client *c, const struct zk_reply *rep)
 {
 	struct pend	 p;
+	int		 kind;
 
 	if (rep->zxid > c->last_zxid)
 		c->last_zxid = rep->zxid;
@@ -637,11 +677,16 @@ handle(struct zk_client *c, const struct zk_reply *rep)
 		established(c, rep);
 		return;
 	}
-	if (rep->xid == ZK_XID_PING)
-		return;
 	if (rep->xid == ZK_XID_EVENT) {
-		if (c->watch != NULL)
+		if (zk_cwatch_event(c->cw, rep) && c->watch != NULL)
 			c->watch(c, c->state, rep, c->arg);
+		return;
+	}
+	zk_cwatch_progress(c->cw, rep->zxid);
+	if (rep->xid == ZK_XID_PING || rep->xid == ZK_XID_SETWATCHES)
+		return;
+	if (rep->xid == ZK_XID_READD) {
+		readd_done(c, rep);
 		return;
 	}
 	if (c->nsent == 0 || c->pending.v[c->pending.head].xid != rep->xid) {
@@ -651,6 +696,11 @@ handle(struct zk_client *c, const struct zk_reply *rep)
 	}
 	ring_pop(&c->pending, &p);
 	c->nsent--;
+	if (p.wpath != NULL) {
+		if ((kind = zk_cwatch_kind(p.wop, rep->err)) != 0)
+			zk_cwatch_armed(c->cw, p.wpath, kind);
+		free(p.wpath);
+	}
 	if (p.fn == NULL) {
 		finish(c, ZK_STATE_CLOSED, ZK_ECONNLOSS);
 		return;
@@ -802,6 +852,7 @@ zk_client_new(struct event_base *base, const struct zk_client_opts *opts,
 	if (zk_servers_parse(servers, &list, &n, e) != ZK_OK)
 		return NULL;
 	c = zk_xcalloc(1, sizeof(*c));
+	c->cw = zk_cwatch_new();
 	c->base = base;
 	c->watch = watch;
 	c->arg = arg;
@@ -853,6 +904,11 @@ zk_client_submit(struct zk_client *c, const struct zk_request *req,
 	p.xid = c->next_xid++;
 	p.fn = fn;
 	p.arg = arg;
+	p.wpath = NULL;
+	p.wop = req->op;
+	if (req->watch && req->path != NULL &&
+	    zk_cwatch_kind(req->op, ZK_OK) != 0)
+		p.wpath = zk_xstrdup(req->path);
 	if (c->freed) {
 		answer_err(c, &p, ZK_ECONNLOSS);
 		return;
@@ -903,6 +959,7 @@ zk_client_close(struct zk_client *c)
 	p.xid = req.xid;
 	p.fn = NULL;
 	p.arg = NULL;
+	p.wpath = NULL;
 	ring_push(&c->pending, &p);
 	if (c->conn == C_READY) {
 		send_frame(c, &req);
@@ -977,4 +1034,64 @@ int32_t
 zk_client_session_timeout(const struct zk_client *c)
 {
 	return c->timeout_ms;
+}
+
+/* The user's addWatch: what its reply is for. */
+struct add_ctx {
+	void		*h;		/* the record's handle */
+	zk_reply_fn	 fn;
+	void		*arg;
+};
+
+static void
+add_done(struct zk_client *c, const struct zk_reply *rep, void *arg)
+{
+	struct add_ctx	*a = arg;
+
+	if (rep->err == ZK_ECONNLOSS && !c->freed && !terminal(c->state))
+		/* Sent again on the next connection; answered then. */
+		zk_cwatch_add_lost(c->cw, a->h, a->fn, a->arg);
+	else {
+		zk_cwatch_added(c->cw, a->h, rep);
+		if (a->fn != NULL)
+			a->fn(c, rep, a->arg);
+	}
+	free(a);
+}
+
+void
+zk_client_add_watch(struct zk_client *c, const char *path, int mode,
+    int want_data, const struct zk_evpos *since, zk_reply_fn fn, void *arg)
+{
+	struct zk_request	 req;
+	struct add_ctx		*a = zk_xcalloc(1, sizeof(*a));
+
+	a->h = zk_cwatch_add(c->cw, path, mode, want_data, since);
+	a->fn = fn;
+	a->arg = arg;
+	memset(&req, 0, sizeof(req));
+	req.op = ZK_OP_ADDWATCH;
+	req.path = (char *)path;
+	req.watch_mode = mode;
+	req.want_data = want_data;
+	if (since != NULL) {
+		req.has_since = 1;
+		req.since_zxid = since->zxid;
+		req.since_index = since->index;
+	}
+	zk_client_submit(c, &req, add_done, a);
+}
+
+void
+zk_client_remove_watch(struct zk_client *c, const char *path, int mode,
+    zk_reply_fn fn, void *arg)
+{
+	struct zk_request	 req;
+
+	(void)zk_cwatch_remove(c->cw, path, mode);
+	memset(&req, 0, sizeof(req));
+	req.op = ZK_OP_REMOVEWATCH;
+	req.path = (char *)path;
+	req.watch_mode = mode;
+	zk_client_submit(c, &req, fn, arg);
 }

@@ -13,6 +13,12 @@
  *      session); events are delivered before the reply that follows them.
  *  (3) A reconnect presents the last zxid seen, so a server that is behind
  *      refuses the session and the client moves on: time never goes back.
+ *  (4) Watches outlive a connection (client_watch.c): when the session is
+ *      resumed elsewhere, the one-shot watches still armed are set again
+ *      with the last zxid seen (setWatches: those whose nodes changed since
+ *      fire at once) and each persistent watch is added again from the
+ *      last event delivered for it, so that no event is lost or repeated
+ *      while the server still holds the events since.
  */
 #ifndef ZK_CLIENT_H
 #define ZK_CLIENT_H
@@ -47,7 +53,13 @@ struct zk_client;
 /* rep is borrowed for the call; rep->err says how it went. */
 typedef void	(*zk_reply_fn)(struct zk_client *c, const struct zk_reply *rep,
 		    void *arg);
-/* State changes and watch events (rep->xid == ZK_XID_EVENT, state unchanged). */
+/*
+ * State changes and watch events (rep->xid == ZK_XID_EVENT, state
+ * unchanged): event_type, path, zxid, event_index, and data when the
+ * watch asked for it. An event with err set (ZK_EHISTORY) says a
+ * persistent watch on path could not be added again after a reconnect:
+ * the events since were no longer held; the watch is dropped.
+ */
 typedef void	(*zk_watch_fn)(struct zk_client *c, int state,
 		    const struct zk_reply *event, void *arg);
 
@@ -66,6 +78,31 @@ struct zk_client *zk_client_new(struct event_base *base,
  */
 void		 zk_client_submit(struct zk_client *c, const struct zk_request *req,
 		    zk_reply_fn fn, void *arg);
+
+/* Where an event stream is: after the event (zxid, index). */
+struct zk_evpos {
+	int64_t		 zxid;
+	int32_t		 index;		/* ZK_EVINDEX_ALL: after all of zxid */
+};
+
+/*
+ * Adds a persistent watch (mode ZK_WATCH_PERSISTENT or ZK_WATCH_RECURSIVE,
+ * want_data: events carry the new data) on path and keeps it, invariant
+ * (4). since (NULL: none) first replays the events after it; they come,
+ * through the watch fn, before fn's reply. fn (NULL: none) gets the reply:
+ * ZK_OK with rep->zxid (every later event is after it), ZK_EHISTORY, or
+ * another error; the watch is kept only on ZK_OK.
+ */
+void		 zk_client_add_watch(struct zk_client *c, const char *path,
+		    int mode, int want_data, const struct zk_evpos *since,
+		    zk_reply_fn fn, void *arg);
+
+/*
+ * Removes this client's watches on path of mode (proto.h ZK_WATCH_*),
+ * here and on the server; fn gets ZK_OK or ZK_ENOWATCHER.
+ */
+void		 zk_client_remove_watch(struct zk_client *c, const char *path,
+		    int mode, zk_reply_fn fn, void *arg);
 
 /* Sends closeSession; state goes to ZK_STATE_CLOSED when it is answered. */
 void		 zk_client_close(struct zk_client *c);

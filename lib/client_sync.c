@@ -2,7 +2,10 @@
  * The blocking layer over the client: each call submits one request and
  * runs the event loop a turn at a time (EVLOOP_ONCE) until its reply
  * callback has fired or the deadline timer has. A one-shot tool thus costs
- * exactly its round trips: connect, the request, close.
+ * exactly its round trips: connect, the request, close. Tools that wait
+ * on the tree (a lock, an election) leave one-shot watches with their
+ * reads and then run the loop until the counter of events, state changes
+ * and caught signals moves (zk_sync_wait_change).
  *
  * Invariants:
  *  (1) A call that gives up at its deadline leaves its waiter behind,
@@ -23,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,14 +42,19 @@
 #define CLOSE_WAIT_MS	2000	/* for the closeSession reply */
 #define STATUS_MAX_FRAME (16 * 1024 * 1024)
 
+static const int caught_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define NCAUGHT	(sizeof(caught_signals) / sizeof(caught_signals[0]))
+
 struct zk_sync {
 	struct event_base	*base;
 	struct zk_client	*client;
 	struct event		*timer;		/* the deadline of the wait */
 	int64_t			 timeout_ms;	/* per call; 0: none */
 	int			 timed_out;
-	unsigned long		 changes;	/* watch events and state
-						   changes seen, for waits */
+	unsigned long		 changes;	/* watch events, state changes
+						   and caught signals, for waits */
+	struct event		*sig[NCAUGHT];	/* zk_sync_catch_signals */
+	int			 signal;	/* the last one caught, or 0 */
 };
 
 struct waiter {
@@ -186,6 +195,7 @@ zk_sync_close(struct zk_sync *s)
 
 	if (s == NULL)
 		return;
+	zk_sync_catch_signals(s, 0);
 	if (s->client != NULL) {
 		zk_client_close(s->client);
 		if (s->timeout_ms > 0 && s->timeout_ms < ms)
@@ -233,6 +243,16 @@ reply_copy(struct zk_reply *dst, const struct zk_reply *src)
 		    sizeof(*dst->children));
 		for (i = 0; i < src->nchildren; i++)
 			dst->children[i] = zk_xstrdup(src->children[i]);
+	}
+	if (src->results != NULL) {
+		dst->results = zk_xcalloc(src->nresults + 1,
+		    sizeof(*dst->results));
+		for (i = 0; i < src->nresults; i++) {
+			dst->results[i] = src->results[i];
+			if (src->results[i].path != NULL)
+				dst->results[i].path =
+				    zk_xstrdup(src->results[i].path);
+		}
 	}
 }
 
@@ -340,8 +360,8 @@ zk_sync_get(struct zk_sync *s, const char *path, char **data, size_t *len,
 	return ZK_OK;
 }
 
-int
-zk_sync_exists(struct zk_sync *s, const char *path, struct zk_stat *st,
+static int
+exists(struct zk_sync *s, const char *path, int watch, struct zk_stat *st,
     struct zk_error *e)
 {
 	struct zk_request	 req;
@@ -349,11 +369,19 @@ zk_sync_exists(struct zk_sync *s, const char *path, struct zk_stat *st,
 	int			 rc;
 
 	request(&req, ZK_OP_EXISTS, path);
+	req.watch = watch;
 	rc = zk_sync_call(s, &req, &rep, e);
 	if (rc == ZK_OK && st != NULL)
 		*st = rep.stat;
 	zk_reply_close(&rep);
 	return rc;
+}
+
+int
+zk_sync_exists(struct zk_sync *s, const char *path, struct zk_stat *st,
+    struct zk_error *e)
+{
+	return exists(s, path, 0, st, e);
 }
 
 static int
@@ -362,8 +390,8 @@ namecmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int
-zk_sync_children(struct zk_sync *s, const char *path, char ***names,
+static int
+children(struct zk_sync *s, const char *path, int watch, char ***names,
     size_t *count, struct zk_stat *st, struct zk_error *e)
 {
 	struct zk_request	 req;
@@ -371,6 +399,7 @@ zk_sync_children(struct zk_sync *s, const char *path, char ***names,
 	int			 rc;
 
 	request(&req, ZK_OP_GETCHILDREN, path);
+	req.watch = watch;
 	if ((rc = zk_sync_call(s, &req, &rep, e)) != ZK_OK) {
 		zk_reply_close(&rep);
 		return rc;
@@ -390,6 +419,13 @@ zk_sync_children(struct zk_sync *s, const char *path, char ***names,
 		*st = rep.stat;
 	zk_reply_close(&rep);
 	return ZK_OK;
+}
+
+int
+zk_sync_children(struct zk_sync *s, const char *path, char ***names,
+    size_t *count, struct zk_stat *st, struct zk_error *e)
+{
+	return children(s, path, 0, names, count, st, e);
 }
 
 int
@@ -487,6 +523,78 @@ zk_sync_wait_exists(struct zk_sync *s, const char *path, struct zk_error *e)
 	}
 	return zk_error_set(e, ZK_ETIMEOUT, "%s did not appear within %lld ms",
 	    path, (long long)s->timeout_ms);
+}
+
+int
+zk_sync_exists_watch(struct zk_sync *s, const char *path, struct zk_stat *st,
+    struct zk_error *e)
+{
+	return exists(s, path, 1, st, e);
+}
+
+int
+zk_sync_children_watch(struct zk_sync *s, const char *path, char ***names,
+    size_t *count, struct zk_stat *st, struct zk_error *e)
+{
+	return children(s, path, 1, names, count, st, e);
+}
+
+unsigned long
+zk_sync_mark(const struct zk_sync *s)
+{
+	return s->changes;
+}
+
+int
+zk_sync_wait_change(struct zk_sync *s, unsigned long mark,
+    int64_t deadline_ms)
+{
+	struct change_wait	 w;
+	int64_t			 left = 0;
+
+	w.s = s;
+	w.seen = mark;
+	if (changed(&w))
+		return ZK_OK;
+	if (deadline_ms > 0 && (left = deadline_ms - zk_now_mono_ms()) < 1)
+		return ZK_ETIMEOUT;
+	return wait_until(s, changed, &w, left);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct zk_sync	*s = arg;
+
+	(void)what;
+	s->signal = (int)sig;
+	s->changes++;
+}
+
+void
+zk_sync_catch_signals(struct zk_sync *s, int on)
+{
+	size_t	 i;
+
+	for (i = 0; i < NCAUGHT; i++) {
+		if (on && s->sig[i] == NULL) {
+			s->sig[i] = evsignal_new(s->base, caught_signals[i],
+			    on_signal, s);
+			if (s->sig[i] != NULL)
+				evsignal_add(s->sig[i], NULL);
+		} else if (!on && s->sig[i] != NULL) {
+			event_free(s->sig[i]);
+			s->sig[i] = NULL;
+		}
+	}
+	if (on)
+		s->signal = 0;
+}
+
+int
+zk_sync_signal(const struct zk_sync *s)
+{
+	return s->signal;
 }
 
 int

@@ -65,6 +65,42 @@ int		 zk_sync_sync(struct zk_sync *s, const char *path,
 int		 zk_sync_wait_exists(struct zk_sync *s, const char *path,
 		    struct zk_error *e);
 
+/*
+ * The same reads leaving a one-shot watch on path: exists (set even when
+ * the node is missing, so its creation fires it) and children. A watch
+ * fires once, with an event through the client; zk_sync_wait_change
+ * sees it.
+ */
+int		 zk_sync_exists_watch(struct zk_sync *s, const char *path,
+		    struct zk_stat *st, struct zk_error *e);
+int		 zk_sync_children_watch(struct zk_sync *s, const char *path,
+		    char ***names, size_t *count, struct zk_stat *st,
+		    struct zk_error *e);
+
+/*
+ * Waiting on the tree: take a mark, make the reads that leave watches,
+ * then wait for anything after the mark. Watch events, session state
+ * changes (a reconnect loses nothing, client.h (4), but may have missed
+ * a change: look again) and caught signals all count.
+ */
+unsigned long	 zk_sync_mark(const struct zk_sync *s);
+/*
+ * Runs the loop until something came after mark, or until deadline_ms
+ * (zk_now_mono_ms() time; 0: none) passes: ZK_OK or ZK_ETIMEOUT.
+ */
+int		 zk_sync_wait_change(struct zk_sync *s, unsigned long mark,
+		    int64_t deadline_ms);
+
+/*
+ * While on, SIGINT, SIGTERM and SIGHUP are caught in the loop and count
+ * as changes rather than ending the process, so that a waiter can take
+ * back what it put in the tree before it goes. zk_sync_signal says which
+ * came last (0: none since it was turned on). Turn it off before
+ * zk_ops_hold, which handles those signals itself.
+ */
+void		 zk_sync_catch_signals(struct zk_sync *s, int on);
+int		 zk_sync_signal(const struct zk_sync *s);
+
 void		 zk_names_free(char **names, size_t count);
 
 /*

@@ -2,7 +2,9 @@
  * zoo.cfg and myid: ZooKeeper's key=value format, with the keys of
  * DESIGN.md "Configuration" and a few of ZooKeeper's tuning keys that
  * have a meaning here (jute.maxbuffer, preAllocSize,
- * globalOutstandingLimit, commitLogCount), and electionSettleMs, ours.
+ * globalOutstandingLimit, commitLogCount), and ours: electionSettleMs,
+ * and for watches eventWindowTxns, eventWindowBytes, maxWatches and
+ * maxClientBuffer.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -31,6 +33,10 @@ zk_config_defaults(struct zk_config *c)
 	c->max_outstanding = 1000;
 	c->commit_log_count = 500;
 	c->settle_ms = 50;
+	c->event_window_txns = 10000;
+	c->event_window_bytes = 64 * 1024 * 1024;
+	c->max_watches = 100000;
+	c->max_client_buffer = 64 * 1024 * 1024;
 }
 
 static int
@@ -118,6 +124,10 @@ zk_config_line(struct zk_config *c, const char *line, struct zk_error *e)
 		F("globalOutstandingLimit", max_outstanding, 1, 10000000),
 		F("commitLogCount", commit_log_count, 1, 10000000),
 		F("electionSettleMs", settle_ms, 0, 60000),
+		F("eventWindowTxns", event_window_txns, 0, 100000000),
+		F("eventWindowBytes", event_window_bytes, 0, 1 << 30),
+		F("maxWatches", max_watches, 1, 100000000),
+		F("maxClientBuffer", max_client_buffer, 1 << 20, 1 << 30),
 #undef F
 	};
 	char	 buf[1024], *k, *v, *eq;

@@ -48,6 +48,14 @@ struct zk_config {
 						   kept to sync by DIFF */
 	int		 settle_ms;		/* electionSettleMs, 50: quiet
 						   after a quorum agrees */
+	int		 event_window_txns;	/* eventWindowTxns, 10000: txns
+						   whose events are kept (events.h) */
+	int		 event_window_bytes;	/* eventWindowBytes, 64 MiB */
+	int		 max_watches;		/* maxWatches, 100000: per
+						   connection */
+	int		 max_client_buffer;	/* maxClientBuffer, 64 MiB: unread
+						   bytes before a slow watcher
+						   is cut off */
 	int		 myid;			/* from --id or myid; 0 standalone */
 	struct zk_server_addr servers[ZK_MAX_SERVERS];
 	size_t		 nservers;

@@ -23,6 +23,7 @@ zk_error_str(int code)
 	case ZK_EUNREACHABLE:		return "could not reach a serving ensemble";
 	case ZK_ECORRUPT:		return "data directory is damaged";
 	case ZK_EBUSY:			return "server busy";
+	case ZK_EHISTORY:		return "the server no longer holds the events since then";
 	case ZK_ENONODE:		return "no such node";
 	case ZK_EBADVERSION:		return "version mismatch";
 	case ZK_ENOCHILDRENFOREPHEMERALS:
@@ -31,6 +32,7 @@ zk_error_str(int code)
 	case ZK_ENOTEMPTY:		return "node has children";
 	case ZK_ESESSIONEXPIRED:	return "session expired";
 	case ZK_ESESSIONMOVED:		return "session moved";
+	case ZK_ENOWATCHER:		return "no such watch";
 	}
 	return "unknown error";
 }

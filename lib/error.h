@@ -25,6 +25,7 @@ enum zk_code {
 	ZK_EUNREACHABLE		= -24,	/* no server of the ensemble answered */
 	ZK_ECORRUPT		= -25,	/* data directory is damaged */
 	ZK_EBUSY		= -26,	/* too many connections / requests */
+	ZK_EHISTORY		= -27,	/* events since that zxid no longer held */
 	ZK_ENONODE		= -101,	/* no such node */
 	ZK_EBADVERSION		= -103,	/* version mismatch */
 	ZK_ENOCHILDRENFOREPHEMERALS = -108, /* ephemerals have no children */
@@ -32,6 +33,7 @@ enum zk_code {
 	ZK_ENOTEMPTY		= -111,	/* node has children */
 	ZK_ESESSIONEXPIRED	= -112,	/* session expired or unknown */
 	ZK_ESESSIONMOVED	= -118,	/* session moved to another server */
+	ZK_ENOWATCHER		= -121,	/* no such watch to remove */
 };
 
 #define ZK_ERROR_MSG_MAX 256

@@ -41,10 +41,21 @@ zk_fields_name(unsigned f)
 	case ZK_FIELD_TIMEOUT:		return "timeout";
 	case ZK_FIELD_PASSWD:		return "password";
 	case ZK_FIELD_LAST_ZXID:	return "last zxid";
+	case ZK_FIELD_MODE:		return "mode";
+	case ZK_FIELD_WANT_DATA:	return "want-data flag";
+	case ZK_FIELD_SINCE_ZXID:	return "since zxid";
+	case ZK_FIELD_SINCE_INDEX:	return "since index";
+	case ZK_FIELD_DATA_WATCHES:	return "data watch list";
+	case ZK_FIELD_EXIST_WATCHES:	return "exists watch list";
+	case ZK_FIELD_CHILD_WATCHES:	return "child watch list";
 	case ZK_FIELD_STAT:		return "stat";
 	case ZK_FIELD_CHILDREN:		return "children";
 	case ZK_FIELD_EVENT:		return "event type";
 	case ZK_FIELD_STATUS:		return "status";
+	case ZK_FIELD_INDEX:		return "event index";
+	case ZK_FIELD_RESULTS:		return "result list";
+	case ZK_FIELD_FAIL_INDEX:	return "failed op index";
+	case ZK_FIELD_ERR:		return "error code";
 	}
 	return "field";
 }
@@ -69,6 +80,11 @@ zk_fields_key(const msgpack_object *k)
 		case 'c':	return ZK_FIELD_CHILDREN;
 		case 't':	return ZK_FIELD_EVENT;
 		case 'j':	return ZK_FIELD_STATUS;
+		case 'm':	return ZK_FIELD_MODE;
+		case 'i':	return ZK_FIELD_INDEX;
+		case 'r':	return ZK_FIELD_RESULTS;
+		case 'x':	return ZK_FIELD_FAIL_INDEX;
+		case 'e':	return ZK_FIELD_ERR;
 		}
 		break;
 	case 2:
@@ -78,6 +94,18 @@ zk_fields_key(const msgpack_object *k)
 			return ZK_FIELD_PASSWD;
 		if (s[0] == 'l' && s[1] == 'z')
 			return ZK_FIELD_LAST_ZXID;
+		if (s[0] == 'w' && s[1] == 'd')
+			return ZK_FIELD_WANT_DATA;
+		if (s[0] == 's' && s[1] == 'z')
+			return ZK_FIELD_SINCE_ZXID;
+		if (s[0] == 's' && s[1] == 'i')
+			return ZK_FIELD_SINCE_INDEX;
+		if (s[0] == 'd' && s[1] == 'w')
+			return ZK_FIELD_DATA_WATCHES;
+		if (s[0] == 'e' && s[1] == 'w')
+			return ZK_FIELD_EXIST_WATCHES;
+		if (s[0] == 'c' && s[1] == 'w')
+			return ZK_FIELD_CHILD_WATCHES;
 		break;
 	case 3:
 		if (memcmp(s, "sid", 3) == 0)
@@ -115,13 +143,55 @@ zk_fields_pack_bin(msgpack_packer *pk, const void *p, size_t n)
 		msgpack_pack_bin_body(pk, p, n);
 }
 
+static void
+packpaths(msgpack_packer *pk, char *const *paths, size_t n)
+{
+	size_t	 i;
+
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++)
+		zk_fields_pack_str(pk, paths[i]);
+}
+
+void
+zk_fields_pack_stat(msgpack_packer *pk, const struct zk_stat *st)
+{
+	msgpack_pack_array(pk, 11);
+	msgpack_pack_int64(pk, st->czxid);
+	msgpack_pack_int64(pk, st->mzxid);
+	msgpack_pack_int64(pk, st->pzxid);
+	msgpack_pack_int64(pk, st->ctime);
+	msgpack_pack_int64(pk, st->mtime);
+	msgpack_pack_int32(pk, st->version);
+	msgpack_pack_int32(pk, st->cversion);
+	msgpack_pack_int32(pk, st->aversion);
+	msgpack_pack_int64(pk, st->ephemeral_owner);
+	msgpack_pack_int32(pk, st->data_length);
+	msgpack_pack_int32(pk, st->num_children);
+}
+
 void
 zk_fields_pack(msgpack_packer *pk, unsigned mask,
     const struct zk_request *req)
 {
+	zk_fields_pack_extra(pk, mask, req, 0);
+}
+
+void
+zk_fields_pack_extra(msgpack_packer *pk, unsigned mask,
+    const struct zk_request *req, size_t extra)
+{
 	if (req->path == NULL)
 		mask &= ~ZK_FIELD_PATH;
-	msgpack_pack_map(pk, __builtin_popcount(mask));
+	if (!req->has_since)
+		mask &= ~(ZK_FIELD_SINCE_ZXID | ZK_FIELD_SINCE_INDEX);
+	if (req->ndata_watches == 0)
+		mask &= ~ZK_FIELD_DATA_WATCHES;
+	if (req->nexist_watches == 0)
+		mask &= ~ZK_FIELD_EXIST_WATCHES;
+	if (req->nchild_watches == 0)
+		mask &= ~ZK_FIELD_CHILD_WATCHES;
+	msgpack_pack_map(pk, __builtin_popcount(mask) + extra);
 	if (mask & ZK_FIELD_PATH) {
 		KEY(pk, "p");
 		zk_fields_pack_str(pk, req->path);
@@ -160,6 +230,37 @@ zk_fields_pack(msgpack_packer *pk, unsigned mask,
 	if (mask & ZK_FIELD_LAST_ZXID) {
 		KEY(pk, "lz");
 		msgpack_pack_int64(pk, req->last_zxid);
+	}
+	if (mask & ZK_FIELD_MODE) {
+		KEY(pk, "m");
+		msgpack_pack_int(pk, req->watch_mode);
+	}
+	if (mask & ZK_FIELD_WANT_DATA) {
+		KEY(pk, "wd");
+		if (req->want_data)
+			msgpack_pack_true(pk);
+		else
+			msgpack_pack_false(pk);
+	}
+	if (mask & ZK_FIELD_SINCE_ZXID) {
+		KEY(pk, "sz");
+		msgpack_pack_int64(pk, req->since_zxid);
+	}
+	if (mask & ZK_FIELD_SINCE_INDEX) {
+		KEY(pk, "si");
+		msgpack_pack_int32(pk, req->since_index);
+	}
+	if (mask & ZK_FIELD_DATA_WATCHES) {
+		KEY(pk, "dw");
+		packpaths(pk, req->data_watches, req->ndata_watches);
+	}
+	if (mask & ZK_FIELD_EXIST_WATCHES) {
+		KEY(pk, "ew");
+		packpaths(pk, req->exist_watches, req->nexist_watches);
+	}
+	if (mask & ZK_FIELD_CHILD_WATCHES) {
+		KEY(pk, "cw");
+		packpaths(pk, req->child_watches, req->nchild_watches);
 	}
 }
 
@@ -409,6 +510,98 @@ zk_fields_get_passwd(const msgpack_object *o, const char *what,
 	return ZK_OK;
 }
 
+int
+zk_fields_lookup(const msgpack_object *map, const char *k, const char *what,
+    const char *name, const msgpack_object **v, struct zk_error *e)
+{
+	const msgpack_object_kv	*kv;
+	size_t			 n = strlen(k);
+	uint32_t		 i;
+
+	*v = NULL;
+	if (map->type != MSGPACK_OBJECT_MAP)
+		return zk_error_set(e, ZK_EMARSHALLING,
+		    "%s: the fields are not a map", what);
+	for (i = 0; i < map->via.map.size; i++) {
+		kv = &map->via.map.ptr[i];
+		if (kv->key.type != MSGPACK_OBJECT_STR ||
+		    kv->key.via.str.size != n ||
+		    memcmp(kv->key.via.str.ptr, k, n) != 0)
+			continue;
+		if (*v != NULL) {
+			*v = NULL;
+			return zk_error_set(e, ZK_EMARSHALLING,
+			    "%s: the %s is there twice", what, name);
+		}
+		*v = &kv->val;
+	}
+	return ZK_OK;
+}
+
+/*
+ * An array of paths as new copies; empty is NULL and 0. *n counts the
+ * slots as soon as they exist, so that zk_request_close frees what a
+ * failure half way leaves.
+ */
+static int
+getpaths(const msgpack_object *o, const char *what, unsigned f,
+    char ***out, size_t *n, struct zk_error *e)
+{
+	uint32_t	 i;
+	int		 rc;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		return zk_error_set(e, ZK_EMARSHALLING,
+		    "%s: the %s is not an array", what, zk_fields_name(f));
+	if (o->via.array.size == 0)
+		return ZK_OK;
+	*out = zk_xcalloc(o->via.array.size, sizeof(char *));
+	*n = o->via.array.size;
+	for (i = 0; i < o->via.array.size; i++)
+		if ((rc = zk_fields_get_str(&o->via.array.ptr[i], what,
+		    "watch path", &(*out)[i], e)) != ZK_OK)
+			return rc;
+	return ZK_OK;
+}
+
+/* An array of the 11 stat fields, in struct zk_stat's order. */
+int
+zk_fields_get_stat(const msgpack_object *o, const char *what,
+    struct zk_stat *st, struct zk_error *e)
+{
+	const msgpack_object	*a;
+	int64_t			 v[11];
+	int			 i, rc;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 11)
+		return zk_error_set(e, ZK_EMARSHALLING,
+		    "%s: the stat is not an array of 11 integers", what);
+	a = o->via.array.ptr;
+	for (i = 0; i < 11; i++) {
+		/* version, cversion, aversion, dataLength, numChildren */
+		if (i == 5 || i == 6 || i == 7 || i == 9 || i == 10)
+			rc = zk_fields_get_int(&a[i], INT32_MIN, INT32_MAX,
+			    what, ZK_FIELD_STAT, &v[i], e);
+		else
+			rc = zk_fields_get_int(&a[i], INT64_MIN, INT64_MAX,
+			    what, ZK_FIELD_STAT, &v[i], e);
+		if (rc != ZK_OK)
+			return rc;
+	}
+	st->czxid = v[0];
+	st->mzxid = v[1];
+	st->pzxid = v[2];
+	st->ctime = v[3];
+	st->mtime = v[4];
+	st->version = (int32_t)v[5];
+	st->cversion = (int32_t)v[6];
+	st->aversion = (int32_t)v[7];
+	st->ephemeral_owner = v[8];
+	st->data_length = (int32_t)v[9];
+	st->num_children = (int32_t)v[10];
+	return ZK_OK;
+}
+
 /* The first field of a set, for "lacks" and "twice" messages. */
 static unsigned
 lowbit(unsigned set)
@@ -429,6 +622,10 @@ zk_fields_decode(const msgpack_object *map, unsigned mask,
 	int			 rc = ZK_OK;
 
 	req->version = -1;
+	if (mask & ZK_FIELD_MODE)
+		req->watch_mode = ZK_WATCH_ANY;
+	if (mask & ZK_FIELD_SINCE_INDEX)
+		req->since_index = ZK_EVINDEX_ALL;
 	if (map->type != MSGPACK_OBJECT_MAP)
 		return zk_error_set(e, ZK_EMARSHALLING,
 		    "%s: the fields are not a map", what);
@@ -465,10 +662,15 @@ zk_fields_decode(const msgpack_object *map, unsigned mask,
 			req->flags = (int)v;
 			break;
 		case ZK_FIELD_WATCH:
+		case ZK_FIELD_WANT_DATA:
 			if (o->type != MSGPACK_OBJECT_BOOLEAN)
 				return zk_error_set(e, ZK_EMARSHALLING,
-				    "%s: the watch is not a boolean", what);
-			req->watch = o->via.boolean;
+				    "%s: the %s is not a boolean", what,
+				    zk_fields_name(f));
+			if (f == ZK_FIELD_WATCH)
+				req->watch = o->via.boolean;
+			else
+				req->want_data = o->via.boolean;
 			break;
 		case ZK_FIELD_SESSION:
 			rc = zk_fields_get_int(o, INT64_MIN, INT64_MAX, what, f,
@@ -484,6 +686,33 @@ zk_fields_decode(const msgpack_object *map, unsigned mask,
 		case ZK_FIELD_LAST_ZXID:
 			rc = zk_fields_get_int(o, INT64_MIN, INT64_MAX, what, f,
 			    &req->last_zxid, e);
+			break;
+		case ZK_FIELD_MODE:
+			rc = zk_fields_get_int(o, 0, ZK_WATCH_ANY, what, f, &v,
+			    e);
+			req->watch_mode = (int)v;
+			break;
+		case ZK_FIELD_SINCE_ZXID:
+			rc = zk_fields_get_int(o, 0, INT64_MAX, what, f,
+			    &req->since_zxid, e);
+			req->has_since = rc == ZK_OK;
+			break;
+		case ZK_FIELD_SINCE_INDEX:
+			rc = zk_fields_get_int(o, INT32_MIN, INT32_MAX, what,
+			    f, &v, e);
+			req->since_index = (int32_t)v;
+			break;
+		case ZK_FIELD_DATA_WATCHES:
+			rc = getpaths(o, what, f, &req->data_watches,
+			    &req->ndata_watches, e);
+			break;
+		case ZK_FIELD_EXIST_WATCHES:
+			rc = getpaths(o, what, f, &req->exist_watches,
+			    &req->nexist_watches, e);
+			break;
+		case ZK_FIELD_CHILD_WATCHES:
+			rc = getpaths(o, what, f, &req->child_watches,
+			    &req->nchild_watches, e);
 			break;
 		}
 		if (rc != ZK_OK)

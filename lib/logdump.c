@@ -160,6 +160,9 @@ type_name(int type)
 	case ZK_TXN_SETDATA:		return "setData";
 	case ZK_TXN_CREATE_SESSION:	return "createSession";
 	case ZK_TXN_CLOSE_SESSION:	return "closeSession";
+	case ZK_TXN_CHECK:		return "check";
+	case ZK_TXN_MULTI:		return "multi";
+	case ZK_TXN_DELETE_CONTAINER:	return "deleteContainer";
 	}
 	return "unknown";
 }
@@ -181,8 +184,53 @@ flag_names(struct out *o, int flags)
 		out_printf(o, "%ssequential", sep);
 		sep = ",";
 	}
-	if (flags & ZK_CREATE_PARENTS)
+	if (flags & ZK_CREATE_PARENTS) {
 		out_printf(o, "%sparents", sep);
+		sep = ",";
+	}
+	if (flags & ZK_CREATE_CONTAINER)
+		out_printf(o, "%scontainer", sep);
+}
+
+/*
+ * TYPE PATH [fields], data last: a txn after its zxid, time and session,
+ * or one op of a multi. A multi's ops follow on its line as "[K] TYPE
+ * PATH [fields]", one line per txn as for every other type, as
+ * ZooKeeper's TxnLogToolkit prints a multi on one line.
+ */
+static void
+op_text(struct out *o, const struct zk_txn *t)
+{
+	size_t	 i;
+
+	out_printf(o, "%s %s", type_name(t->type),
+	    t->path != NULL ? t->path : "-");
+	switch (t->type) {
+	case ZK_TXN_CREATE:
+		out_printf(o, " flags=");
+		flag_names(o, t->flags);
+		break;
+	case ZK_TXN_DELETE:
+	case ZK_TXN_SETDATA:
+	case ZK_TXN_CHECK:
+		out_printf(o, " version=%d", (int)t->version);
+		break;
+	case ZK_TXN_CREATE_SESSION:
+		out_printf(o, " timeout=%d", (int)t->timeout_ms);
+		break;
+	case ZK_TXN_MULTI:
+		out_printf(o, " ops=%zu", t->nops);
+		for (i = 0; i < t->nops; i++) {
+			out_printf(o, " [%zu] ", i);
+			op_text(o, &t->ops[i]);
+		}
+		break;
+	}
+	if (t->type == ZK_TXN_CREATE || t->type == ZK_TXN_SETDATA) {
+		out_printf(o, " data=");
+		zk_out_escape(&o->b, t->data != NULL ? t->data : "",
+		    t->data_len);
+	}
 }
 
 /* ZXID TIME SESSION TYPE PATH [fields], data last since it may hold spaces. */
@@ -195,28 +243,10 @@ txn_text(struct out *o, const struct zk_txn *t)
 
 	gmtime_r(&secs, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	out_printf(o, "0x%" PRIx64 " %s.%03dZ 0x%" PRIx64 " %s %s",
+	out_printf(o, "0x%" PRIx64 " %s.%03dZ 0x%" PRIx64 " ",
 	    (uint64_t)t->zxid, when, (int)(t->time_ms % 1000 + 1000) % 1000,
-	    (uint64_t)t->session_id, type_name(t->type),
-	    t->path != NULL ? t->path : "-");
-	switch (t->type) {
-	case ZK_TXN_CREATE:
-		out_printf(o, " flags=");
-		flag_names(o, t->flags);
-		break;
-	case ZK_TXN_DELETE:
-	case ZK_TXN_SETDATA:
-		out_printf(o, " version=%d", (int)t->version);
-		break;
-	case ZK_TXN_CREATE_SESSION:
-		out_printf(o, " timeout=%d", (int)t->timeout_ms);
-		break;
-	}
-	if (t->type == ZK_TXN_CREATE || t->type == ZK_TXN_SETDATA) {
-		out_printf(o, " data=");
-		zk_out_escape(&o->b, t->data != NULL ? t->data : "",
-		    t->data_len);
-	}
+	    (uint64_t)t->session_id);
+	op_text(o, t);
 	out_printf(o, "\n");
 }
 
@@ -247,6 +277,39 @@ set_bytes(json_t *j, const char *key, const char *b64key, const char *p,
 	zk_buf_close(&b);
 }
 
+/*
+ * A txn's own fields, from "type" on, into j; a multi's ops as "ops", an
+ * array of objects with the same fields.
+ */
+static void
+op_json(json_t *j, const struct zk_txn *t)
+{
+	json_t	*ops, *op;
+	size_t	 i;
+
+	json_object_set_new(j, "type", json_string(type_name(t->type)));
+	if (t->path != NULL)
+		set_bytes(j, "path", "path_b64", t->path, strlen(t->path));
+	if (t->type == ZK_TXN_CREATE || t->type == ZK_TXN_SETDATA)
+		set_bytes(j, "data", "data_b64", t->data, t->data_len);
+	if (t->type == ZK_TXN_DELETE || t->type == ZK_TXN_SETDATA ||
+	    t->type == ZK_TXN_CHECK)
+		json_object_set_new(j, "version", json_integer(t->version));
+	if (t->type == ZK_TXN_CREATE)
+		json_object_set_new(j, "flags", json_integer(t->flags));
+	if (t->type == ZK_TXN_CREATE_SESSION)
+		json_object_set_new(j, "timeout", json_integer(t->timeout_ms));
+	if (t->type == ZK_TXN_MULTI) {
+		ops = json_array();
+		for (i = 0; i < t->nops; i++) {
+			op = json_object();
+			op_json(op, &t->ops[i]);
+			json_array_append_new(ops, op);
+		}
+		json_object_set_new(j, "ops", ops);
+	}
+}
+
 static void
 txn_json(struct out *o, const struct zk_txn *t)
 {
@@ -255,17 +318,7 @@ txn_json(struct out *o, const struct zk_txn *t)
 	json_object_set_new(j, "zxid", json_integer(t->zxid));
 	json_object_set_new(j, "time", json_integer(t->time_ms));
 	json_object_set_new(j, "session", json_integer(t->session_id));
-	json_object_set_new(j, "type", json_string(type_name(t->type)));
-	if (t->path != NULL)
-		set_bytes(j, "path", "path_b64", t->path, strlen(t->path));
-	if (t->type == ZK_TXN_CREATE || t->type == ZK_TXN_SETDATA)
-		set_bytes(j, "data", "data_b64", t->data, t->data_len);
-	if (t->type == ZK_TXN_DELETE || t->type == ZK_TXN_SETDATA)
-		json_object_set_new(j, "version", json_integer(t->version));
-	if (t->type == ZK_TXN_CREATE)
-		json_object_set_new(j, "flags", json_integer(t->flags));
-	if (t->type == ZK_TXN_CREATE_SESSION)
-		json_object_set_new(j, "timeout", json_integer(t->timeout_ms));
+	op_json(j, t);
 	out_json(o, j);
 }
 

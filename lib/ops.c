@@ -28,6 +28,7 @@
 
 #define UPSERT_TRIES	5	/* set/create races before giving up */
 #define DELETE_TRIES	5	/* walks of a subtree that keeps growing */
+#define MULTI_BYTES	(512 * 1024)	/* paths in one atomic delete */
 #define READ_CHUNK	65536
 #define HOLD_TICK_MS	100	/* how often a hold looks at the session */
 #define KILL_GRACE_MS	5000	/* SIGTERM to SIGKILL, session lost */
@@ -187,6 +188,60 @@ collect(void *arg, const char *path)
 	return ZK_OK;
 }
 
+/*
+ * Deletes the collected subtree (preorder in all) in one multi, every
+ * node after its children: all of it goes under one zxid, or nothing
+ * does. ZK_OK; the failing op's error; or a connection error. *again is
+ * set when the subtree changed under us (it grew, or part of it went)
+ * and a new walk may succeed.
+ */
+static int
+delete_multi(struct zk_sync *s, const struct strv *all, int32_t version,
+    int *again, struct zk_error *e)
+{
+	struct zk_request	 req;
+	struct zk_reply		 rep;
+	struct zk_multi_op	*ops = zk_xcalloc(all->n, sizeof(*ops));
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < all->n; i++) {
+		ops[i].op = ZK_OP_DELETE;
+		ops[i].path = all->v[all->n - 1 - i];
+		ops[i].version = i == all->n - 1 ? version : -1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.op = ZK_OP_MULTI;
+	req.ops = ops;
+	req.nops = all->n;
+	rc = zk_sync_call(s, &req, &rep, e);
+	*again = 0;
+	if (rc != ZK_OK && rep.has_fail_index && rep.fail_index >= 0 &&
+	    (size_t)rep.fail_index < all->n) {
+		*again = rc == ZK_ENOTEMPTY || (rc == ZK_ENONODE &&
+		    (size_t)rep.fail_index < all->n - 1);
+		if ((size_t)rep.fail_index < all->n - 1)
+			zk_error_set(e, rc, "%s: %s", ops[rep.fail_index].path,
+			    zk_error_str(rc));
+	}
+	zk_reply_close(&rep);
+	free(ops);
+	return rc;
+}
+
+/* Small enough for one multi (and one frame). */
+static int
+fits_multi(const struct strv *all)
+{
+	size_t	 i, bytes = 0;
+
+	if (all->n > ZK_MULTI_MAX)
+		return 0;
+	for (i = 0; i < all->n; i++)
+		bytes += strlen(all->v[i]) + 16;
+	return bytes <= MULTI_BYTES;
+}
+
 int
 zk_ops_delete_tree(struct zk_sync *s, const char *path, int32_t version,
     struct zk_error *e)
@@ -194,7 +249,7 @@ zk_ops_delete_tree(struct zk_sync *s, const char *path, int32_t version,
 	struct strv	 all = { NULL, 0, 0 };
 	struct zk_stat	 st;
 	size_t		 i;
-	int		 rc, tries;
+	int		 rc, tries, again;
 
 	for (tries = 0;; tries++) {
 		/* A version mismatch must stop us before the children go. */
@@ -209,6 +264,14 @@ zk_ops_delete_tree(struct zk_sync *s, const char *path, int32_t version,
 		if ((rc = zk_ops_walk(s, path, 1, collect, &all, e)) != ZK_OK) {
 			strv_free(&all);
 			return rc;
+		}
+		if (fits_multi(&all)) {
+			/* Atomic: no reader ever sees half a subtree. */
+			rc = delete_multi(s, &all, version, &again, e);
+			strv_free(&all);
+			if (!again || tries + 1 == DELETE_TRIES)
+				return rc;
+			continue;
 		}
 		/* Reversed preorder: every node comes after its children. */
 		for (i = all.n; i-- > 0 && rc == ZK_OK;) {

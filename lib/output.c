@@ -1,7 +1,8 @@
 /*
- * The tools' records as text, JSON Lines and msgpack, and the reader that
- * parses json/msgpack records back (zk-set --from). See output.h for the
- * invariants; CLI.md "Output formats" for the contract.
+ * The tools' records (nodes, listing entries, watch events) as text, JSON
+ * Lines and msgpack, and the reader that parses json/msgpack records back
+ * (zk-set --from). See output.h for the invariants; CLI.md "Output
+ * formats" for the contract.
  *
  * JSON goes through jansson (escaping and parsing are not ours to write);
  * base64 is not JSON, so the small codec here is.
@@ -305,28 +306,29 @@ json_stat(const struct zk_stat *st)
 	return o;
 }
 
-void
-zk_out_json(struct zk_buf *b, const struct zk_record *r)
+/* Invariant (2): "data" when it is UTF-8, else "data_b64". */
+static void
+json_data(json_t *o, const char *data, size_t len)
 {
 	struct zk_buf	 b64;
-	json_t		*o = json_object();
-	char		*s;
 
-	json_object_set_new(o, "path", json_text(r->path));
-	if (r->name != NULL)
-		json_object_set_new(o, "name", json_text(r->name));
-	if (r->has_data && zk_out_utf8_valid(r->data, r->data_len))
+	if (zk_out_utf8_valid(data, len)) {
 		json_object_set_new(o, "data",
-		    json_stringn(r->data_len ? r->data : "", r->data_len));
-	else if (r->has_data) {
-		zk_buf_init(&b64);
-		zk_out_base64(&b64, r->data, r->data_len);
-		json_object_set_new(o, "data_b64",
-		    json_stringn(b64.data, b64.len));
-		zk_buf_close(&b64);
+		    json_stringn(len ? data : "", len));
+		return;
 	}
-	if (r->has_stat)
-		json_object_set_new(o, "stat", json_stat(&r->stat));
+	zk_buf_init(&b64);
+	zk_out_base64(&b64, data, len);
+	json_object_set_new(o, "data_b64", json_stringn(b64.data, b64.len));
+	zk_buf_close(&b64);
+}
+
+/* Appends o as one compact line and drops it. */
+static void
+json_line(struct zk_buf *b, json_t *o)
+{
+	char	*s;
+
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (s == NULL) {
 		fprintf(stderr, "zk: out of memory encoding JSON\n");
@@ -336,6 +338,21 @@ zk_out_json(struct zk_buf *b, const struct zk_record *r)
 	bputc(b, '\n');
 	free(s);
 	json_decref(o);
+}
+
+void
+zk_out_json(struct zk_buf *b, const struct zk_record *r)
+{
+	json_t		*o = json_object();
+
+	json_object_set_new(o, "path", json_text(r->path));
+	if (r->name != NULL)
+		json_object_set_new(o, "name", json_text(r->name));
+	if (r->has_data)
+		json_data(o, r->data, r->data_len);
+	if (r->has_stat)
+		json_object_set_new(o, "stat", json_stat(&r->stat));
+	json_line(b, o);
 }
 
 static void
@@ -386,6 +403,70 @@ zk_out_msgpack(struct zk_buf *b, const struct zk_record *r)
 		pack_int(&pk, "dataLength", r->stat.data_length);
 		pack_int(&pk, "numChildren", r->stat.num_children);
 		pack_int(&pk, "pzxid", r->stat.pzxid);
+	}
+}
+
+const char *
+zk_out_event_name(int type)
+{
+	switch (type) {
+	case ZK_EVENT_CREATED:
+		return "created";
+	case ZK_EVENT_DELETED:
+		return "deleted";
+	case ZK_EVENT_CHANGED:
+		return "changed";
+	case ZK_EVENT_CHILDREN:
+		return "children";
+	}
+	return "unknown";
+}
+
+void
+zk_out_event_text(struct zk_buf *b, const struct zk_event_record *r)
+{
+	const char	*name = zk_out_event_name(r->type);
+
+	bprintf(b, "0x%" PRIx64 " %s ", (uint64_t)r->zxid, name);
+	zk_buf_append(b, r->path, strlen(r->path));
+	if (r->has_data) {
+		bputc(b, ' ');
+		zk_out_escape(b, r->data != NULL ? r->data : "", r->data_len);
+	}
+	bputc(b, '\n');
+}
+
+void
+zk_out_event_json(struct zk_buf *b, const struct zk_event_record *r)
+{
+	json_t	*o = json_object();
+
+	json_object_set_new(o, "zxid", json_integer(r->zxid));
+	json_object_set_new(o, "type",
+	    json_string(zk_out_event_name(r->type)));
+	json_object_set_new(o, "path", json_text(r->path));
+	if (r->has_data)
+		json_data(o, r->data != NULL ? r->data : "", r->data_len);
+	json_line(b, o);
+}
+
+void
+zk_out_event_msgpack(struct zk_buf *b, const struct zk_event_record *r)
+{
+	msgpack_packer	 pk;
+
+	msgpack_packer_init(&pk, b, zk_buf_write);
+	msgpack_pack_map(&pk, 3 + (r->has_data != 0));
+	pack_int(&pk, "zxid", r->zxid);
+	pack_key(&pk, "type");
+	pack_key(&pk, zk_out_event_name(r->type));
+	pack_key(&pk, "path");
+	pack_key(&pk, r->path);
+	if (r->has_data) {
+		pack_key(&pk, "data");
+		msgpack_pack_bin(&pk, r->data_len);
+		msgpack_pack_bin_body(&pk, r->data_len ? r->data : "",
+		    r->data_len);
 	}
 }
 

@@ -1,8 +1,9 @@
 /*
  * The tools' records on the way out and back in: a node (path, data,
- * stat) or a listing entry (path, name, stat) as text, JSON Lines or
- * msgpack, and the reader that turns json/msgpack records back into nodes
- * for zk-set --from. CLI.md "Output formats" is the contract.
+ * stat), a listing entry (path, name, stat) or a watch event (zxid, type,
+ * path, data) as text, JSON Lines or msgpack, and the reader that turns
+ * json/msgpack node records back into nodes for zk-set --from. CLI.md
+ * "Output formats" is the contract.
  *
  * The encoders append to a zk_buf and never touch a file, so the unit
  * tests see the exact bytes; zk_out_flush() is the one writer.
@@ -22,6 +23,7 @@
 #define ZK_OUTPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "error.h"
@@ -82,6 +84,32 @@ void		 zk_out_text_line(struct zk_buf *b, const struct zk_record *r);
 void		 zk_out_json(struct zk_buf *b, const struct zk_record *r);
 /* One msgpack map with the same keys; data as bin. */
 void		 zk_out_msgpack(struct zk_buf *b, const struct zk_record *r);
+
+/* One watch event as zk-watch prints it; every pointer is borrowed. */
+struct zk_event_record {
+	int64_t		 zxid;		/* the txn that caused it */
+	int		 type;		/* enum zk_event_type */
+	const char	*path;		/* the node it is about */
+	const char	*data;		/* the new data when has_data */
+	size_t		 data_len;	/* bytes of data */
+	int		 has_data;	/* carries data (maybe empty) */
+};
+
+/* "created", "deleted", "changed", "children"; "unknown" for others. */
+const char	*zk_out_event_name(int type);
+
+/*
+ * "ZXID EVENT PATH\n" with ZXID as 0x-hex (as stat zxids print); with
+ * data, a space and the data escaped (zk_out_escape) before the newline.
+ */
+void		 zk_out_event_text(struct zk_buf *b,
+		    const struct zk_event_record *r);
+/* {"zxid": number, "type": name, "path": ..., "data"|"data_b64": ...} */
+void		 zk_out_event_json(struct zk_buf *b,
+		    const struct zk_event_record *r);
+/* One msgpack map with the same keys; data as bin. */
+void		 zk_out_event_msgpack(struct zk_buf *b,
+		    const struct zk_event_record *r);
 
 /*
  * Writes b to fp, flushes, and empties b. ZK_OK, or ZK_EIO with strerror

@@ -52,6 +52,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "events.h"
 #include "logwriter.h"
 #include "proto.h"
 #include "server.h"
@@ -112,6 +113,9 @@ struct zk_conn {
 	int64_t			 accepted_ms;	/* monotonic, for idle handshakes */
 	int			 touched;	/* a learner's: heard from since the
 						   last session touches sent */
+	uint64_t		 event_seq;	/* last event sent (notify.c (1)) */
+	size_t			 watch_adds;	/* watches set, at most, since the
+						   last count (notify.c) */
 };
 TAILQ_HEAD(zk_conns, zk_conn);
 
@@ -146,8 +150,13 @@ struct zk_server {
 						   one still without a zxid (6) */
 	size_t			 nproposals;
 	struct syncwait		*syncs;		/* in no order */
-	struct zk_watches	*watches;	/* one-shot watches, owners are
-						   connections (pipeline.c (4)) */
+	struct zk_watches	*watches;	/* owners are connections
+						   (pipeline.c (4), notify.c) */
+	struct zk_evwindow	*evwin;		/* recent txns' events */
+	uint64_t		 event_seq;	/* events applied so far */
+	char			**containers_due; /* emptied, to delete */
+	size_t			 ncontainers_due;
+	struct event		*ev_containers;	/* deletes them from the loop */
 	struct zk_replica	*rep;		/* ensemble: the shell; NULL
 						   standalone */
 	int			 serving;	/* ensemble: clients are served
@@ -224,6 +233,27 @@ void	 zk_pipeline_accepted(struct zk_server *s, int64_t fwd_id,
  */
 int64_t	 zk_pipeline_propose_forwarded(struct zk_server *s, int sid,
 	    const void *data, size_t len);
+
+/*
+ * Leader or standalone: proposes a txn of the server's own (no client
+ * waits for it); its path and data are taken over. Its zxid, or -1.
+ */
+int64_t	 zk_pipeline_propose_own(struct zk_server *s, struct zk_txn *t);
+
+/* notify.c: watch events (share/doc/protocol.md "Watches"). */
+/* Before recovery: makes the event window and sets the db's hook. */
+void	 zk_notify_init(struct zk_server *s);
+/* With s->base made: the deferred container deletes. */
+void	 zk_notify_start(struct zk_server *s);
+void	 zk_notify_free(struct zk_server *s);
+/* A one-shot watch (ZK_WATCH_DATA/CHILD) for c; ZK_EBUSY over the bound. */
+int	 zk_notify_oneshot(struct zk_conn *c, const char *path, int kind);
+/* Leader or standalone, starting: queues every emptied container. */
+void	 zk_notify_scan_containers(struct zk_server *s);
+/* Answers addWatch, removeWatch or setWatches, in c's request order. */
+void	 zk_notify_request(struct zk_conn *c, struct creq *q);
+/* The window's figures, for status. */
+void	 zk_notify_status(struct zk_server *s, size_t *txns, int64_t *floor);
 
 /* forward.c: clients on a learner (replication.md "Clients on every
  * server"). */

@@ -32,11 +32,12 @@
  *  (3) A sync that arrives while proposals are in flight waits (as a
  *      write would) until the last of them is applied; in an ensemble it
  *      waits for its barrier (zab.h (8)), which covers the same.
- *  (4) Watches are this server's, one-shot, owned by the connection that
- *      set them (a read with "w"): getData and getChildren on an existing
- *      node, exists on any. Applying a txn fires them before its reply
- *      goes out, so a client hears of a change before the answer to any
- *      request it sent later; every member applies every txn, so a
+ *  (4) Watches are this server's, owned by the connection that set them:
+ *      one-shot ones by a read with "w" (getData and getChildren on an
+ *      existing node, exists on any), persistent ones by addWatch.
+ *      Applying a txn fires them (the db's hook, notify.c) before its
+ *      reply goes out, so a client hears of a change before the answer to
+ *      any request it sent later; every member applies every txn, so a
  *      client's watches fire on whichever member it is on.
  */
 #include <sys/random.h>
@@ -58,6 +59,19 @@ fail(struct creq *q, int err)
 {
 	q->kind = CREQ_ERROR;
 	q->err = err;
+}
+
+/* A multi's ops share its zxid, time and session (txn.h). */
+static void
+stamp_ops(struct zk_txn *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->nops; i++) {
+		t->ops[i].zxid = t->zxid;
+		t->ops[i].time_ms = t->time_ms;
+		t->ops[i].session_id = t->session_id;
+	}
 }
 
 /*
@@ -84,6 +98,7 @@ propose(struct zk_server *s, struct zk_txn *t, struct zk_conn *c,
 	memset(t, 0, sizeof(*t));
 	p->txn.zxid = zxid;
 	p->txn.time_ms = zk_now_wall_ms();
+	stamp_ops(&p->txn);
 	p->forwarded = fwd;
 	if (zxid < 0 || (fwd && zk_forward_write(s, p) != ZK_OK)) {
 		/* Not serving (or no leader to send to): it never happened. */
@@ -121,6 +136,9 @@ propose(struct zk_server *s, struct zk_txn *t, struct zk_conn *c,
 	return zxid;
 }
 
+#define CREATE_FLAGS	(ZK_CREATE_EPHEMERAL | ZK_CREATE_SEQUENTIAL | \
+			 ZK_CREATE_PARENTS | ZK_CREATE_CONTAINER)
+
 static int
 check_path(const char *path, int sequential)
 {
@@ -137,6 +155,65 @@ check_path(const char *path, int sequential)
 		return zk_path_validate(buf, len + 1, NULL);
 	}
 	return zk_path_validate(path, len, NULL);
+}
+
+static int
+check_watch_paths(const struct zk_request *r)
+{
+	char * const	*v[3] = { r->data_watches, r->exist_watches,
+			    r->child_watches };
+	size_t		 nv[3] = { r->ndata_watches, r->nexist_watches,
+			    r->nchild_watches };
+	size_t		 i, k;
+	int		 rc;
+
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < nv[k]; i++)
+			if ((rc = check_path(v[k][i], 0)) != ZK_OK)
+				return rc;
+	return ZK_OK;
+}
+
+/*
+ * A multi's txn: each op checked as its lone request would be (what
+ * needs the tree waits for the apply, db.h), the op list taken over
+ * from the request.
+ */
+static int
+prep_multi(struct zk_request *r, struct zk_txn *t)
+{
+	struct zk_multi_op	*o;
+	size_t			 i;
+	int			 rc;
+
+	if (r->nops == 0 || r->nops > ZK_MULTI_MAX)
+		return ZK_EBADARGUMENTS;
+	t->type = ZK_TXN_MULTI;
+	t->ops = zk_xcalloc(r->nops, sizeof(*t->ops));
+	t->nops = r->nops;
+	for (i = 0; i < r->nops; i++) {
+		o = &r->ops[i];
+		rc = check_path(o->path, o->op == ZK_OP_CREATE &&
+		    (o->flags & ZK_CREATE_SEQUENTIAL));
+		if (rc == ZK_OK && (o->version < -1 || (o->op != ZK_OP_CREATE &&
+		    o->op != ZK_OP_DELETE && o->op != ZK_OP_SETDATA &&
+		    o->op != ZK_OP_CHECK) || (o->flags & ~CREATE_FLAGS)))
+			rc = ZK_EBADARGUMENTS;
+		if (rc != ZK_OK) {
+			zk_txn_close(t);
+			memset(t, 0, sizeof(*t));
+			return rc;
+		}
+		t->ops[i].type = o->op;
+		t->ops[i].path = o->path;
+		t->ops[i].data = o->data;
+		t->ops[i].data_len = o->data_len;
+		t->ops[i].version = o->version;
+		t->ops[i].flags = o->flags;
+		o->path = NULL;
+		o->data = NULL;
+	}
+	return ZK_OK;
 }
 
 static void
@@ -348,9 +425,19 @@ zk_pipeline_request(struct zk_conn *c, struct creq *q)
 	case ZK_OP_GETDATA:
 	case ZK_OP_EXISTS:
 	case ZK_OP_GETCHILDREN:
+	case ZK_OP_ADDWATCH:
+	case ZK_OP_REMOVEWATCH:
 		if ((rc = check_path(r->path, 0)) != ZK_OK)
 			fail(q, rc);
 		return;
+	case ZK_OP_SETWATCHES:
+		if ((rc = check_watch_paths(r)) != ZK_OK)
+			fail(q, rc);
+		return;
+	case ZK_OP_MULTI:
+		if ((rc = prep_multi(r, &t)) != ZK_OK)
+			{ fail(q, rc); return; }
+		break;
 	case ZK_OP_SYNC:
 		if ((rc = check_path(r->path, 0)) != ZK_OK)
 			fail(q, rc);
@@ -363,8 +450,7 @@ zk_pipeline_request(struct zk_conn *c, struct creq *q)
 		if ((rc = check_path(r->path,
 		    r->flags & ZK_CREATE_SEQUENTIAL)) != ZK_OK)
 			{ fail(q, rc); return; }
-		if (r->flags & ~(ZK_CREATE_EPHEMERAL | ZK_CREATE_SEQUENTIAL |
-		    ZK_CREATE_PARENTS))
+		if (r->flags & ~CREATE_FLAGS)
 			{ fail(q, ZK_EBADARGUMENTS); return; }
 		t.type = ZK_TXN_CREATE;
 		t.flags = r->flags;
@@ -409,6 +495,13 @@ zk_pipeline_read(struct zk_conn *c, struct creq *q)
 	struct zk_reply		 rep;
 	const char		**names = NULL;
 
+	switch (q->req.op) {
+	case ZK_OP_ADDWATCH:
+	case ZK_OP_REMOVEWATCH:
+	case ZK_OP_SETWATCHES:
+		zk_notify_request(c, q);
+		return;
+	}
 	memset(&rep, 0, sizeof(rep));
 	rep.xid = q->req.xid;
 	rep.zxid = s->db.last_zxid;
@@ -437,10 +530,15 @@ zk_pipeline_read(struct zk_conn *c, struct creq *q)
 	}
 	/* Invariant (4): exists watches a missing node too. */
 	if (q->req.watch && (n != NULL || q->req.op == ZK_OP_EXISTS) &&
-	    q->req.op != ZK_OP_SYNC)
-		zk_watches_add(s->watches, q->req.path,
-		    q->req.op == ZK_OP_GETCHILDREN ? ZK_WATCH_CHILD :
-		    ZK_WATCH_DATA, c);
+	    q->req.op != ZK_OP_SYNC && zk_notify_oneshot(c, q->req.path,
+	    q->req.op == ZK_OP_GETCHILDREN ? ZK_WATCH_CHILD :
+	    ZK_WATCH_DATA) != ZK_OK) {
+		/* Over the connection's bound: the read without its watch. */
+		memset(&rep, 0, sizeof(rep));
+		rep.xid = q->req.xid;
+		rep.zxid = s->db.last_zxid;
+		rep.err = ZK_EBUSY;
+	}
 	zk_conn_send(c, &rep, q->start_us);
 	free(names);
 }
@@ -458,65 +556,25 @@ drop_session_conns(struct zk_server *s, int64_t id, struct zk_conn *origin)
 		}
 }
 
-/* A watch fired: its event goes to the connection that set it. */
+/* A multi's reply: each op's outcome, or which op failed. */
 static void
-send_event(void *owner, int type, const char *path, void *arg)
-{
-	struct zk_conn	*c = owner;
-	struct zk_reply	 rep;
-
-	memset(&rep, 0, sizeof(rep));
-	rep.xid = ZK_XID_EVENT;
-	rep.zxid = *(const int64_t *)arg;
-	rep.path = (char *)path;
-	rep.event_type = type;
-	zk_conn_send(c, &rep, 0);
-}
-
-/* type happened to path: its watches, then its parent's child watches. */
-static void
-fire(struct zk_server *s, int64_t zxid, int type, const char *path)
-{
-	const char	*slash = strrchr(path, '/');
-	char		 parent[4096];
-	size_t		 n;
-
-	zk_watches_trigger(s->watches, path, type, send_event, &zxid);
-	if ((type != ZK_EVENT_CREATED && type != ZK_EVENT_DELETED) ||
-	    slash == NULL || path[1] == '\0')
-		return;		/* no change to a child list, or "/" */
-	n = slash > path ? (size_t)(slash - path) : 1;	/* "/a": "/" */
-	if (n >= sizeof(parent))
-		return;
-	memcpy(parent, path, n);
-	parent[n] = '\0';
-	zk_watches_trigger(s->watches, parent, ZK_EVENT_CHILDREN, send_event,
-	    &zxid);
-}
-
-/* Invariant (4): the events of an applied txn, before its reply. */
-static void
-fire_txn(struct zk_server *s, const struct zk_txn *t,
-    const struct zk_result *res)
+multi_reply(const struct zk_result *res, struct zk_reply *rep)
 {
 	size_t	 i;
 
-	if (res->err != ZK_OK || zk_watches_count(s->watches) == 0)
+	if (res->err != ZK_OK) {
+		rep->fail_index = res->fail_index;
+		rep->has_fail_index = 1;
 		return;
-	switch (t->type) {
-	case ZK_TXN_CREATE:
-		fire(s, t->zxid, ZK_EVENT_CREATED, res->path);
-		break;
-	case ZK_TXN_DELETE:
-		fire(s, t->zxid, ZK_EVENT_DELETED, t->path);
-		break;
-	case ZK_TXN_SETDATA:
-		fire(s, t->zxid, ZK_EVENT_CHANGED, t->path);
-		break;
-	case ZK_TXN_CLOSE_SESSION:
-		for (i = 0; i < res->ndeleted; i++)
-			fire(s, t->zxid, ZK_EVENT_DELETED, res->deleted[i]);
-		break;
+	}
+	rep->results = zk_xcalloc(res->nops + 1, sizeof(*rep->results));
+	rep->nresults = res->nops;
+	for (i = 0; i < res->nops; i++) {
+		rep->results[i].err = res->ops[i].err;
+		rep->results[i].path = res->ops[i].path;	/* borrowed */
+		rep->results[i].stat = res->ops[i].stat;
+		rep->results[i].has_stat = res->ops[i].path != NULL ||
+		    res->ops[i].stat.mzxid != 0;
 	}
 }
 
@@ -535,8 +593,7 @@ apply(struct zk_server *s, struct proposal *p)
 		    (unsigned long long)t->zxid, e.msg);
 		res.err = ZK_ESYSTEM;
 	}
-	s->since_snap++;
-	fire_txn(s, t, &res);
+	s->since_snap++;	/* its watch events went from the db's hook */
 	if (t->type == ZK_TXN_CLOSE_SESSION)
 		drop_session_conns(s, t->session_id, c);
 	if (p->creq == NULL || c == NULL) {
@@ -555,6 +612,9 @@ apply(struct zk_server *s, struct proposal *p)
 		rep.stat = res.stat;
 		rep.has_stat = res.err == ZK_OK;
 		break;
+	case ZK_TXN_MULTI:
+		multi_reply(&res, &rep);
+		break;
 	case ZK_TXN_CREATE_SESSION:
 		c->connecting = 0;
 		if (res.err != ZK_OK)
@@ -569,6 +629,7 @@ apply(struct zk_server *s, struct proposal *p)
 	if (t->type == ZK_TXN_CLOSE_SESSION)
 		c->session_id = 0;	/* the drain closes c after the reply */
 	zk_conn_answer(c, p->creq, &rep);
+	free(rep.results);
 	zk_result_close(&res);
 }
 
@@ -798,6 +859,7 @@ zk_pipeline_accepted(struct zk_server *s, int64_t fwd_id, int64_t zxid)
 	s->pending = p->next;
 	if (zxid >= 0) {
 		p->txn.zxid = zxid;
+		stamp_ops(&p->txn);
 		return;
 	}
 	for (pp = &s->phead; *pp != p; pp = &(*pp)->next)
@@ -835,6 +897,7 @@ zk_pipeline_propose_forwarded(struct zk_server *s, int sid, const void *data,
 	case ZK_TXN_DELETE:
 	case ZK_TXN_SETDATA:
 	case ZK_TXN_CREATE_SESSION:
+	case ZK_TXN_MULTI:
 		break;
 	default:
 		zk_peer_log(s, "a request forwarded by %d has txn type %d",
@@ -843,4 +906,12 @@ zk_pipeline_propose_forwarded(struct zk_server *s, int sid, const void *data,
 		return -1;
 	}
 	return propose(s, &t, NULL, NULL);
+}
+
+int64_t
+zk_pipeline_propose_own(struct zk_server *s, struct zk_txn *t)
+{
+	if (s->rep != NULL && !s->leading)
+		return -1;
+	return propose(s, t, NULL, NULL);
 }

@@ -8,7 +8,13 @@
  *
  *   request  [xid, op, {fields}]
  *   reply    [xid, zxid, err, {fields}]
- *   event    [-1, zxid, 0, {"t": event type, "p": path}]    (watches)
+ *   event    [-1, zxid, 0, {"t": type, "p": path, "i": index, "d": data}]
+ *
+ * An event's (zxid, index) names it: index is its place among the events
+ * of its txn (every member derives the same list, events.h), so the pair
+ * orders every event and a client resuming a stream says where it was.
+ * "d" (the node's new data) only on created/changed events of a watch
+ * that asked for data.
  *
  * The field keys ("p" path, "d" data, "v" version, ...) and the codec of
  * the field map are fields.h's; status figures travel as one JSON object
@@ -46,6 +52,12 @@ enum zk_op {
 	ZK_OP_SYNC		= 9,
 	ZK_OP_PING		= 11,
 	ZK_OP_GETCHILDREN	= 12,	/* ZooKeeper's getChildren2: with stat */
+	ZK_OP_CHECK		= 13,	/* only inside multi: version check */
+	ZK_OP_MULTI		= 14,	/* atomic list of check/create/set/delete */
+	ZK_OP_REMOVEWATCH	= 18,	/* ZooKeeper's removeWatches */
+	ZK_OP_DELETECONTAINER	= 20,	/* server's own: an emptied container */
+	ZK_OP_SETWATCHES	= 101,	/* re-register one-shot watches */
+	ZK_OP_ADDWATCH		= 106,	/* persistent or recursive watch */
 	ZK_OP_CONNECT		= -10,	/* createSession / reconnect */
 	ZK_OP_CLOSE		= -11,	/* closeSession */
 	ZK_OP_STATUS		= 200,	/* server figures; needs no session */
@@ -59,6 +71,35 @@ enum zk_op {
 #define ZK_CREATE_EPHEMERAL	0x1
 #define ZK_CREATE_SEQUENTIAL	0x2
 #define ZK_CREATE_PARENTS	0x4	/* create missing parents, persistent */
+#define ZK_CREATE_CONTAINER	0x8	/* deleted by the server once its last
+					   child goes (ZooKeeper 3.5's CONTAINER) */
+
+/*
+ * A container's stat.ephemeralOwner, as ZooKeeper marks it (Long.MIN_VALUE):
+ * never a session id.
+ */
+#define ZK_CONTAINER_OWNER	INT64_MIN
+
+/* addWatch modes ("m"), ZooKeeper's AddWatchMode numbers. */
+#define ZK_WATCH_PERSISTENT	0	/* the node and its child list */
+#define ZK_WATCH_RECURSIVE	1	/* the node and every descendant */
+/* removeWatch modes beyond those: one-shot watches of a kind, or all. */
+#define ZK_WATCH_ONESHOT_DATA	2
+#define ZK_WATCH_ONESHOT_CHILD	3
+#define ZK_WATCH_ANY		4
+
+/* A since index meaning "after every event of that zxid". */
+#define ZK_EVINDEX_ALL		INT32_MAX
+
+/* Most ops in one multi. */
+#define ZK_MULTI_MAX		1000
+
+/*
+ * Most paths in one setWatches ("dw", "ew" and "cw" together): a client
+ * with more sends several, each also within the frame limit (as
+ * ZooKeeper's client splits its setWatches at 128 KiB).
+ */
+#define ZK_SETWATCHES_MAX	10000
 
 /* Watch event types, ZooKeeper's EventType numbers. */
 enum zk_event_type {
@@ -84,9 +125,36 @@ struct zk_stat {
 };
 
 /*
+ * One op of a multi: check, create, setData or delete, with the fields of
+ * the single request ("o" op, then "p", "d", "v", "f" as there). Owned
+ * after decoding, borrowed for encoding.
+ */
+struct zk_multi_op {
+	int		 op;		/* ZK_OP_CHECK, CREATE, SETDATA, DELETE */
+	char		*path;
+	char		*data;
+	size_t		 data_len;
+	int32_t		 version;	/* -1 any */
+	int		 flags;		/* create: ZK_CREATE_* */
+};
+
+/* What one op of a multi did ("r": one map per op). */
+struct zk_op_result {
+	int		 err;		/* ZK_OK, or this op's error */
+	char		*path;		/* create: the created path */
+	struct zk_stat	 stat;		/* create, setData */
+	int		 has_stat;
+};
+
+/*
  * A request as decoded (server) or to be encoded (client). Fields an op
  * does not use are zero / NULL. After decoding, path and data are owned
  * copies freed by zk_request_close(); for encoding they are borrowed.
+ *
+ * Field keys beyond fields.h's: multi "ops" (array of maps); addWatch and
+ * removeWatch "m" (mode), "wd" (want data, bool), "sz" (since zxid),
+ * "si" (since index); setWatches "lz" (relative zxid) and "dw", "ew",
+ * "cw" (arrays of paths: data, exists and child watches).
  */
 struct zk_request {
 	int64_t		 xid;		/* client's request id; ZK_XID_PING */
@@ -102,6 +170,19 @@ struct zk_request {
 	int32_t		 timeout_ms;	/* connect: requested timeout */
 	int64_t		 last_zxid;	/* connect: last zxid seen */
 	unsigned char	 passwd[ZK_PASSWD_LEN];	/* connect */
+	struct zk_multi_op *ops;	/* multi: nops ops */
+	size_t		 nops;
+	int		 watch_mode;	/* addWatch, removeWatch: ZK_WATCH_* */
+	int		 want_data;	/* addWatch: events carry new data */
+	int		 has_since;	/* addWatch: replay from since first */
+	int64_t		 since_zxid;	/* events after (since_zxid, since_index) */
+	int32_t		 since_index;	/* ZK_EVINDEX_ALL: after all of that zxid */
+	char		**data_watches;	/* setWatches (with last_zxid) */
+	size_t		 ndata_watches;
+	char		**exist_watches;
+	size_t		 nexist_watches;
+	char		**child_watches;
+	size_t		 nchild_watches;
 };
 
 /*
@@ -122,6 +203,11 @@ struct zk_reply {
 	char		**children;	/* getChildren: names (not full paths) */
 	size_t		 nchildren;
 	int		 event_type;	/* event: enum zk_event_type */
+	int32_t		 event_index;	/* event: "i", its place in its txn */
+	struct zk_op_result *results;	/* multi, all applied: one per op */
+	size_t		 nresults;
+	int32_t		 fail_index;	/* multi: "x", the op that failed, or -1 */
+	int		 has_fail_index; /* "x" sent: a multi that failed */
 	int64_t		 session_id;	/* connect */
 	int32_t		 timeout_ms;	/* connect: negotiated */
 	unsigned char	 passwd[ZK_PASSWD_LEN];	/* connect */

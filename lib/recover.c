@@ -302,6 +302,8 @@ load_snapshot(const char *snap_dir, char **snaps, size_t nsnaps,
     struct zk_error *e)
 {
 	struct zk_error	 why, first;
+	zk_db_applied_fn hook;
+	void		*hook_arg;
 	int64_t		 zxid;
 	size_t		 i;
 	int		 rc;
@@ -324,7 +326,11 @@ load_snapshot(const char *snap_dir, char **snaps, size_t nsnaps,
 			first = why;
 		info->snaps_skipped++;
 		zk_db_close(db);
+		hook = db->applied;
+		hook_arg = db->applied_arg;
 		zk_db_init(db);
+		db->applied = hook;	/* the caller's, for the replay */
+		db->applied_arg = hook_arg;
 	}
 	return zk_error_set(e, ZK_ECORRUPT, "%s: no valid snapshot (%s)",
 	    snap_dir, first.msg);
@@ -335,6 +341,7 @@ zk_recover(const char *snap_dir, const char *log_dir, struct zk_db *db,
     int64_t now_ms, struct zk_recover_info *info, struct zk_error *e)
 {
 	struct walk	 w;
+	struct zk_txn	 loaded;
 	char		**snaps, **logs;
 	int64_t		*szxid, *lfirst;
 	size_t		 nsnaps, nlogs;
@@ -362,6 +369,12 @@ zk_recover(const char *snap_dir, const char *log_dir, struct zk_db *db,
 	}
 	zk_snap_files_free(snaps, szxid, nsnaps);
 	zk_txnlog_files_free(logs, lfirst, nlogs);
+	/* db.h: the state was replaced; what follows is the log's replay. */
+	if (rc == ZK_OK && db->applied != NULL) {
+		memset(&loaded, 0, sizeof(loaded));
+		loaded.zxid = db->last_zxid;
+		db->applied(db->applied_arg, &loaded, NULL);
+	}
 	if (rc == ZK_OK && !info->fresh) {
 		walk_init(&w, info->snap_zxid, info);
 		w.fn = replay_rec;

@@ -458,6 +458,7 @@ serve_clients(struct zk_replica *r)
 		}
 	s->leading = r->state == ZK_LEADING;
 	s->serving = 1;
+	zk_notify_scan_containers(s);
 }
 
 static void

@@ -73,6 +73,9 @@ reload(struct zk_replica *r, int64_t zxid, struct zk_error *e)
 	int			 rc;
 
 	zk_db_init(&db);
+	/* Watch events and their window follow the new history (events.h). */
+	db.applied = s->db.applied;
+	db.applied_arg = s->db.applied_arg;
 	rc = zk_recover(s->cfg.data_dir, s->cfg.data_log_dir, &db,
 	    zk_now_mono_ms(), &info, e);
 	if (rc == ZK_OK && db.last_zxid != zxid)

@@ -58,7 +58,8 @@ zk_peer_status_json(struct zk_server *s)
 	json_t			*o = json_object();
 	struct zk_replica_status st;
 	struct zk_conn		*c;
-	size_t			 outstanding = 0;
+	size_t			 outstanding = 0, evtxns;
+	int64_t			 evfloor;
 	char			*text, digest[17];
 
 	TAILQ_FOREACH(c, &s->conns, entry)
@@ -96,6 +97,10 @@ zk_peer_status_json(struct zk_server *s)
 	    json_integer((json_int_t)zk_tree_count(s->db.tree)));
 	json_object_set_new(o, "watches",
 	    json_integer((json_int_t)zk_watches_count(s->watches)));
+	zk_notify_status(s, &evtxns, &evfloor);
+	json_object_set_new(o, "event_window_txns",
+	    json_integer((json_int_t)evtxns));
+	json_object_set_new(o, "event_window_floor", json_integer(evfloor));
 	json_object_set_new(o, "sessions",
 	    json_integer((json_int_t)zk_sessions_count(s->db.sessions)));
 	json_object_set_new(o, "latency_min_us", json_integer(s->lat_min));
@@ -323,6 +328,7 @@ zk_server_new(const struct zk_config *cfg, zk_log_fn log,
 	zk_buf_init(&s->out);
 	zk_db_init(&s->db);
 	s->watches = zk_watches_new();
+	zk_notify_init(s);	/* log replay fills the event window too */
 	*out = s;
 	if ((rc = make_dir(cfg->data_dir, e)) != ZK_OK ||
 	    (rc = make_dir(cfg->data_log_dir, e)) != ZK_OK)
@@ -345,6 +351,7 @@ zk_server_new(const struct zk_config *cfg, zk_log_fn log,
 		    (unsigned long long)info.truncated_at);
 	if ((s->base = event_base_new()) == NULL)
 		return zk_error_set(e, ZK_ESYSTEM, "cannot make an event loop");
+	zk_notify_start(s);
 	ensemble = cfg->nservers > 1;
 	if (ensemble)
 		rc = zk_replica_new(s, e);
@@ -427,6 +434,7 @@ zk_server_free(struct zk_server *s)
 		zk_txn_close(&p->txn);
 		free(p);
 	}
+	zk_notify_free(s);
 	zk_watches_free(s->watches);
 	if (s->ev_term != NULL) {
 		event_free(s->ev_term);

@@ -37,7 +37,23 @@
  *      and n->pdhash the hash of n's path and data: each mutation takes a
  *      node's share out (unsum) before it changes the node and puts it
  *      back (sum) after, and digest_full recomputes both from scratch.
+ *  (7) A node is ephemeral when its owner is neither 0 nor
+ *      ZK_CONTAINER_OWNER: a container is a persistent node for every
+ *      rule here (it may have children); only the server deletes it.
+ *  (8) While marked (zk_tree_mark), no node block moves or is freed:
+ *      setData puts the node in a new block and keeps the old one, delete
+ *      keeps the deleted block. So every block an undo record names is
+ *      the one the tree held when the change was made, and undoing the
+ *      records newest first meets each node in the state its change left
+ *      it in: restoring a saved stat or block is then exact, digest
+ *      included, at O(1) per record.
+ *
+ * Undo is what a multi needs: its ops apply one by one on the live tree,
+ * each seeing the ones before, and if one fails the tree must be as if
+ * none had run. Applying to a copy would cost the whole tree per multi;
+ * records cost O(1) per change, and nothing at all outside a mark.
  */
+#include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +79,20 @@ struct zk_node {
 	char		 path[];	/* path, NUL, then the data */
 };
 
+/* What one change did, enough to take it back, (8). */
+enum undo_kind {
+	U_CREATED,		/* n was created under p */
+	U_DELETED,		/* n (kept) was deleted from under p */
+	U_SET			/* n (kept) was replaced by the block p */
+};
+
+struct undo {
+	enum undo_kind	 kind;
+	struct zk_node	*n;
+	struct zk_node	*p;
+	struct zk_stat	 pst;		/* created, deleted: p's stat before */
+};
+
 struct zk_tree {
 	struct zk_node	**b;		/* buckets */
 	size_t		 nb;		/* number of buckets, a power of two */
@@ -70,6 +100,10 @@ struct zk_tree {
 	size_t		 bytes;		/* bytes of node blocks */
 	uint64_t	 digest;	/* sum of every node's share, (6) */
 	struct zk_node	*root;
+	int		 marked;	/* recording undo records, (8) */
+	struct undo	*u;		/* the records, oldest first */
+	size_t		 nu;
+	size_t		 capu;
 };
 
 #define ZK_ROOT_NAME	"/zookeeper"
@@ -147,6 +181,14 @@ static void
 sum(struct zk_tree *t, const struct zk_node *n)
 {
 	t->digest += share(n->pdhash, &n->st);
+}
+
+/* Whether a node with this stat is ephemeral, (7). */
+static int
+ephemeral(const struct zk_stat *s)
+{
+	return s->ephemeral_owner != 0 &&
+	    s->ephemeral_owner != ZK_CONTAINER_OWNER;
 }
 
 /* Whether a path of len bytes is "/zookeeper" or below it. */
@@ -255,6 +297,45 @@ link_child(struct zk_tree *t, struct zk_node *parent, struct zk_node *n)
 	parent->st.num_children++;
 }
 
+/* The inverse of link_child: n out of the table and off parent's list. */
+static void
+unlink_child(struct zk_tree *t, struct zk_node *parent, struct zk_node *n)
+{
+	bucket_unlink(t, n);
+	if (n->prev != NULL)
+		n->prev->next = n->next;
+	else
+		parent->child = n->next;
+	if (n->next != NULL)
+		n->next->prev = n->prev;
+	parent->st.num_children--;
+	t->count--;
+	t->bytes -= node_size(n->pathlen, n->st.data_length);
+}
+
+/*
+ * Keeps an undo record when marked; p's stat is saved before the change
+ * (for U_SET, p is the new block and its stat is not needed).
+ */
+static void
+note(struct zk_tree *t, enum undo_kind kind, struct zk_node *n,
+    struct zk_node *p)
+{
+	struct undo	*u;
+
+	if (!t->marked)
+		return;
+	if (t->nu == t->capu) {
+		t->capu = t->capu > 0 ? t->capu * 2 : 16;
+		t->u = zk_xrealloc(t->u, t->capu * sizeof(*t->u));
+	}
+	u = &t->u[t->nu++];
+	u->kind = kind;
+	u->n = n;
+	u->p = p;
+	u->pst = p->st;
+}
+
 /* link_child, with the digest: parent's new count and n's share. */
 static void
 attach(struct zk_tree *t, struct zk_node *parent, struct zk_node *n)
@@ -270,6 +351,7 @@ static void
 attach_created(struct zk_tree *t, struct zk_node *parent, struct zk_node *n,
     int64_t zxid)
 {
+	note(t, U_CREATED, n, parent);
 	unsum(t, parent);
 	link_child(t, parent, n);
 	parent->st.cversion = (int32_t)((uint32_t)parent->st.cversion + 1);
@@ -290,6 +372,7 @@ resize(struct zk_tree *t, struct zk_node *n, size_t len)
 	uintptr_t	 old = (uintptr_t)n;
 	int		 isroot = n == t->root;
 
+	assert(!t->marked);	/* (8): blocks stay put while marked */
 	osz = node_size(n->pathlen, n->st.data_length);
 	nsz = node_size(n->pathlen, len);
 	if (osz == nsz)
@@ -312,6 +395,54 @@ resize(struct zk_tree *t, struct zk_node *n, size_t len)
 	}
 	if (next != NULL)
 		next->prev = nn;
+	return nn;
+}
+
+/*
+ * Puts the block nn in cur's place: table, sibling list, parent's first
+ * child pointer. nn already holds cur's header (but its links), path and
+ * whatever data it is to have. Nothing of the digest.
+ */
+static void
+swap_in(struct zk_tree *t, struct zk_node *cur, struct zk_node *nn)
+{
+	struct zk_node	*parent;
+
+	nn->child = cur->child;
+	nn->prev = cur->prev;
+	nn->next = cur->next;
+	bucket_unlink(t, cur);
+	bucket_push(t, nn);
+	t->bytes = t->bytes - node_size(cur->pathlen, cur->st.data_length) +
+	    node_size(nn->pathlen, nn->st.data_length);
+	if (cur == t->root)
+		t->root = nn;
+	else if (nn->prev != NULL)
+		nn->prev->next = nn;
+	else {
+		parent = lookup(t, nn->path,
+		    zk_path_parent_len(nn->path, nn->pathlen));
+		parent->child = nn;
+	}
+	if (nn->next != NULL)
+		nn->next->prev = nn;
+}
+
+/*
+ * resize while marked: a new block with room for len bytes takes n's
+ * place, and n is kept for undo with its data and stat, (8). Costs the
+ * copy of the path, which resize's realloc may cost too.
+ */
+static struct zk_node *
+replace(struct zk_tree *t, struct zk_node *n, size_t len)
+{
+	struct zk_node	*nn;
+
+	nn = zk_xmalloc(node_size(n->pathlen, len));
+	memcpy(nn, n, node_size(n->pathlen, 0));
+	nn->st.data_length = (int32_t)len;
+	swap_in(t, n, nn);
+	note(t, U_SET, n, nn);
 	return nn;
 }
 
@@ -358,6 +489,8 @@ zk_tree_free(struct zk_tree *t)
 
 	if (t == NULL)
 		return;
+	if (t->marked)
+		zk_tree_commit(t);	/* frees the blocks kept for undo */
 	for (i = 0; i < t->nb; i++)
 		for (n = t->b[i]; n != NULL; n = nx) {
 			nx = n->hnext;
@@ -409,6 +542,18 @@ const struct zk_stat *
 zk_node_stat(const struct zk_node *n)
 {
 	return &n->st;
+}
+
+int
+zk_node_is_ephemeral(const struct zk_node *n)
+{
+	return ephemeral(&n->st);
+}
+
+int
+zk_node_is_container(const struct zk_node *n)
+{
+	return n->st.ephemeral_owner == ZK_CONTAINER_OWNER;
 }
 
 struct zk_node *
@@ -486,6 +631,11 @@ zk_tree_create(struct zk_tree *t, const char *path, const void *data,
 	if (len > INT32_MAX)
 		return zk_error_set(e, ZK_EBADARGUMENTS,
 		    "data of %zu bytes is too big", len);
+	/* ZooKeeper has no ephemeral or sequential CreateMode.CONTAINER. */
+	if ((flags & ZK_CREATE_CONTAINER) && ((flags & (ZK_CREATE_EPHEMERAL |
+	    ZK_CREATE_SEQUENTIAL)) || ephemeral_owner != 0))
+		return zk_error_set(e, ZK_EBADARGUMENTS,
+		    "a container cannot be ephemeral or sequential");
 	/* A sequential "/" names a child of the root. */
 	if (plen == 1 && (flags & ZK_CREATE_SEQUENTIAL))
 		parlen = 1;
@@ -505,7 +655,7 @@ zk_tree_create(struct zk_tree *t, const char *path, const void *data,
 		rc = find_ancestor(t, path, parlen, &anc, &alen, e);
 		if (rc != ZK_OK)
 			return rc;
-		if (anc->st.ephemeral_owner != 0)
+		if (ephemeral(&anc->st))
 			return zk_error_set(e, ZK_ENOCHILDRENFOREPHEMERALS,
 			    "ancestor node %s is ephemeral", anc->path);
 		/* The new parent's cversion is 0 before this create. */
@@ -525,7 +675,7 @@ zk_tree_create(struct zk_tree *t, const char *path, const void *data,
 		rc = zk_error_set(e, ZK_ENODEEXISTS, "node %s exists", fin);
 		goto fail;
 	}
-	if (parent != NULL && parent->st.ephemeral_owner != 0) {
+	if (parent != NULL && ephemeral(&parent->st)) {
 		rc = zk_error_set(e, ZK_ENOCHILDRENFOREPHEMERALS,
 		    "parent node %s is ephemeral", parent->path);
 		goto fail;
@@ -549,7 +699,8 @@ zk_tree_create(struct zk_tree *t, const char *path, const void *data,
 		}
 		parent = anc;
 	}
-	ns.ephemeral_owner = ephemeral_owner;
+	ns.ephemeral_owner = (flags & ZK_CREATE_CONTAINER) ?
+	    ZK_CONTAINER_OWNER : ephemeral_owner;
 	n = node_new(fin, flen, data, len, &ns);
 	attach_created(t, parent, n, zxid);
 	if (st != NULL)
@@ -598,24 +749,17 @@ zk_tree_delete(struct zk_tree *t, const char *path, int32_t version,
 		    n->st.num_children);
 
 	parent = lookup(t, path, zk_path_parent_len(path, plen));
+	note(t, U_DELETED, n, parent);
 	unsum(t, n);
 	unsum(t, parent);
-	bucket_unlink(t, n);
-	if (n->prev != NULL)
-		n->prev->next = n->next;
-	else
-		parent->child = n->next;
-	if (n->next != NULL)
-		n->next->prev = n->prev;
-	parent->st.num_children--;
+	unlink_child(t, parent, n);
 	parent->st.cversion = (int32_t)((uint32_t)parent->st.cversion + 1);
 	parent->st.pzxid = zxid;
 	sum(t, parent);
 	if (owner != NULL)
 		*owner = n->st.ephemeral_owner;
-	t->count--;
-	t->bytes -= node_size(n->pathlen, n->st.data_length);
-	free(n);
+	if (!t->marked)
+		free(n);	/* else the undo record keeps it, (8) */
 	return ZK_OK;
 }
 
@@ -640,7 +784,7 @@ zk_tree_set(struct zk_tree *t, const char *path, const void *data,
 		    "data of %zu bytes is too big", len);
 
 	unsum(t, n);
-	n = resize(t, n, len);
+	n = t->marked ? replace(t, n, len) : resize(t, n, len);
 	if (len > 0)
 		memmove(node_data(n), data, len);
 	n->st.data_length = (int32_t)len;
@@ -663,13 +807,14 @@ zk_tree_load(struct zk_tree *t, const char *path, const void *data,
 	int32_t		 nchildren;
 	int		 rc;
 
+	assert(!t->marked);	/* tree.h: no load while marked */
 	if ((rc = zk_path_validate(path, plen, e)) != ZK_OK)
 		return rc;
 	if (len > INT32_MAX)
 		return zk_error_set(e, ZK_EBADARGUMENTS,
 		    "data of %zu bytes is too big", len);
 	if ((n = lookup(t, path, plen)) != NULL) {
-		if (st->ephemeral_owner != 0 && n->child != NULL)
+		if (ephemeral(st) && n->child != NULL)
 			return zk_error_set(e, ZK_ENOCHILDRENFOREPHEMERALS,
 			    "an ephemeral node would have children");
 		nchildren = n->st.num_children;
@@ -688,11 +833,81 @@ zk_tree_load(struct zk_tree *t, const char *path, const void *data,
 	if ((parent = lookup(t, path, parlen)) == NULL)
 		return zk_error_set(e, ZK_ENONODE,
 		    "parent node %.*s is not loaded", (int)parlen, path);
-	if (parent->st.ephemeral_owner != 0)
+	if (ephemeral(&parent->st))
 		return zk_error_set(e, ZK_ENOCHILDRENFOREPHEMERALS,
 		    "parent node %s is ephemeral", parent->path);
 	attach(t, parent, node_new(path, plen, data, len, st));
 	return ZK_OK;
+}
+
+void
+zk_tree_mark(struct zk_tree *t)
+{
+	assert(!t->marked);	/* marks do not nest */
+	t->marked = 1;
+	t->nu = 0;
+}
+
+/* Takes one record back; the tree is as the record's change left it. */
+static void
+undo_one(struct zk_tree *t, const struct undo *u)
+{
+	switch (u->kind) {
+	case U_CREATED:
+		assert(u->n->child == NULL);
+		unsum(t, u->n);
+		unsum(t, u->p);
+		unlink_child(t, u->p, u->n);
+		u->p->st = u->pst;
+		sum(t, u->p);
+		free(u->n);
+		break;
+	case U_DELETED:
+		unsum(t, u->p);
+		link_child(t, u->p, u->n);
+		u->p->st = u->pst;
+		sum(t, u->p);
+		sum(t, u->n);
+		break;
+	case U_SET:
+		unsum(t, u->p);
+		swap_in(t, u->p, u->n);
+		sum(t, u->n);
+		free(u->p);
+		break;
+	}
+}
+
+/* Ends a mark: the records and their array go. */
+static void
+unmark(struct zk_tree *t)
+{
+	free(t->u);
+	t->u = NULL;
+	t->nu = t->capu = 0;
+	t->marked = 0;
+}
+
+void
+zk_tree_rollback(struct zk_tree *t)
+{
+	assert(t->marked);
+	while (t->nu > 0)
+		undo_one(t, &t->u[--t->nu]);
+	unmark(t);
+}
+
+void
+zk_tree_commit(struct zk_tree *t)
+{
+	size_t	 i;
+
+	assert(t->marked);
+	/* The kept blocks are out of the tree; created nodes stay in it. */
+	for (i = 0; i < t->nu; i++)
+		if (t->u[i].kind != U_CREATED)
+			free(t->u[i].n);
+	unmark(t);
 }
 
 int

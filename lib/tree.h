@@ -17,6 +17,10 @@
  *      before the create, as %010d (ZooKeeper's rule; it wraps as a signed
  *      32-bit value would).
  *  (4) An ephemeral node has no children.
+ *  (5) A container (ZooKeeper 3.5's CONTAINER) has ephemeral_owner
+ *      ZK_CONTAINER_OWNER and is otherwise a persistent node: it may have
+ *      children and belongs to no session. The tree never deletes it by
+ *      itself; the server proposes that (db.h, zk_db_is_empty_container).
  */
 #ifndef ZK_TREE_H
 #define ZK_TREE_H
@@ -51,6 +55,9 @@ const char	*zk_node_path(const struct zk_node *n);
 const char	*zk_node_name(const struct zk_node *n);	/* last component */
 const char	*zk_node_data(const struct zk_node *n, size_t *len);
 const struct zk_stat *zk_node_stat(const struct zk_node *n);
+/* Whether n is ephemeral (owned by a session), or a container, (5). */
+int		 zk_node_is_ephemeral(const struct zk_node *n);
+int		 zk_node_is_container(const struct zk_node *n);
 /* Children in no particular order: first, then next until NULL. */
 struct zk_node	*zk_node_first_child(const struct zk_node *n);
 struct zk_node	*zk_node_next_sibling(const struct zk_node *n);
@@ -65,14 +72,18 @@ const char	**zk_node_children_sorted(const struct zk_node *n, size_t *count);
 /*
  * Creates path (validated by the caller). flags: ZK_CREATE_SEQUENTIAL
  * appends the suffix; ZK_CREATE_PARENTS creates missing ancestors as
- * empty persistent nodes in the same zxid. ephemeral_owner is the session
- * id for an ephemeral node, else 0. On ZK_OK, *created (if not NULL) is a
- * new string the caller frees, and *st (if not NULL) the new node's stat.
+ * empty persistent nodes in the same zxid; ZK_CREATE_CONTAINER makes the
+ * node a container (owner ZK_CONTAINER_OWNER; its missing parents stay
+ * plain persistent). ephemeral_owner is the session id for an ephemeral
+ * node, else 0. On ZK_OK, *created (if not NULL) is a new string the
+ * caller frees, and *st (if not NULL) the new node's stat.
  * Errors: ZK_ENONODE (parent missing), ZK_ENODEEXISTS,
  * ZK_ENOCHILDRENFOREPHEMERALS, ZK_EBADARGUMENTS (under /zookeeper, data
- * over INT32_MAX bytes, or missing parents whose paths would add up to
- * more than ZK_TREE_MAX_PARENT_BYTES: each node holds its full path, so a
- * deep path could otherwise cost its length squared in one txn).
+ * over INT32_MAX bytes, a container with ZK_CREATE_EPHEMERAL,
+ * ZK_CREATE_SEQUENTIAL or an owner, or missing parents whose paths would
+ * add up to more than ZK_TREE_MAX_PARENT_BYTES: each node holds its
+ * full path, so a deep path could otherwise cost its length squared in
+ * one txn).
  * On error nothing changes. With ZK_CREATE_SEQUENTIAL, path may end in
  * '/' ("/a/" creates "/a/0000000003"; "/" creates "/0000000003").
  */
@@ -84,7 +95,7 @@ int		 zk_tree_create(struct zk_tree *t, const char *path,
 
 /*
  * Deletes path if version is -1 or matches. *owner (if not NULL) gets the
- * node's ephemeral owner. Errors: ZK_ENONODE, ZK_EBADVERSION,
+ * node's ephemeral owner (ZK_CONTAINER_OWNER for a container). Errors: ZK_ENONODE, ZK_EBADVERSION,
  * ZK_ENOTEMPTY, ZK_EBADARGUMENTS ("/" or "/zookeeper").
  */
 int		 zk_tree_delete(struct zk_tree *t, const char *path,
@@ -105,6 +116,20 @@ int		 zk_tree_set(struct zk_tree *t, const char *path, const void *data,
  */
 int		 zk_tree_load(struct zk_tree *t, const char *path, const void *data,
 		    size_t len, const struct zk_stat *st, struct zk_error *e);
+
+/*
+ * Undo, for a multi. After zk_tree_mark, every create, delete and setData
+ * keeps a record of what it did (O(1) more each; deleted nodes and the
+ * old blocks of set nodes are kept, not freed) until zk_tree_rollback
+ * takes them all back, newest first, leaving the tree exactly as at the
+ * mark (nodes, data, every stat field, the digest; only the order of
+ * siblings, which is no order, may differ), or zk_tree_commit keeps the
+ * changes and drops the records. A change that fails keeps no record.
+ * Marks do not nest, and zk_tree_load is not for use while marked.
+ */
+void		 zk_tree_mark(struct zk_tree *t);
+void		 zk_tree_rollback(struct zk_tree *t);
+void		 zk_tree_commit(struct zk_tree *t);
 
 /*
  * Calls fn for n and every descendant, parents before children, children

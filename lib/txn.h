@@ -4,7 +4,10 @@
  *
  *   [zxid, time_ms, session_id, type, {fields}]
  *
- * with the field keys of fields.h ("p", "d", "v", "f", "to", "pw").
+ * with the field keys of fields.h ("p", "d", "v", "f", "to", "pw"). A
+ * multi's map holds "ops": an array of [type, {fields}], one per op
+ * (check, create, setData, delete; nothing nested), which share the
+ * outer zxid, time and session.
  *
  * Invariants:
  *  (1) A txn carries everything its effect depends on (time, session,
@@ -28,6 +31,9 @@ enum zk_txn_type {
 	ZK_TXN_SETDATA		= ZK_OP_SETDATA,
 	ZK_TXN_CREATE_SESSION	= ZK_OP_CONNECT,
 	ZK_TXN_CLOSE_SESSION	= ZK_OP_CLOSE,
+	ZK_TXN_CHECK		= ZK_OP_CHECK,		/* only inside a multi */
+	ZK_TXN_MULTI		= ZK_OP_MULTI,
+	ZK_TXN_DELETE_CONTAINER	= ZK_OP_DELETECONTAINER,
 };
 
 /* After decoding, path and data are owned (zk_txn_close); else borrowed. */
@@ -43,6 +49,9 @@ struct zk_txn {
 	int		 flags;		/* create: ZK_CREATE_* */
 	int32_t		 timeout_ms;	/* createSession: negotiated */
 	unsigned char	 passwd[ZK_PASSWD_LEN];	/* createSession */
+	struct zk_txn	*ops;		/* multi: nops ops, each with the outer
+					   zxid, time and session filled in */
+	size_t		 nops;
 };
 
 /* Appends the txn's msgpack value (no frame header) to out. */

@@ -254,6 +254,25 @@ reply_equal(const struct zk_reply *a, const struct zk_reply *b)
 	    a->timeout_ms != b->timeout_ms ||
 	    memcmp(a->passwd, b->passwd, ZK_PASSWD_LEN) != 0))
 		return 0;
+	if (a->event_index != b->event_index ||
+	    a->has_fail_index != b->has_fail_index ||
+	    (a->has_fail_index && a->fail_index != b->fail_index))
+		return 0;
+	if ((a->results == NULL) != (b->results == NULL) ||
+	    a->nresults != b->nresults)
+		return 0;
+	for (i = 0; i < a->nresults; i++) {
+		if (a->results[i].err != b->results[i].err ||
+		    a->results[i].has_stat != b->results[i].has_stat ||
+		    (a->results[i].path == NULL) !=
+		    (b->results[i].path == NULL) ||
+		    (a->results[i].path != NULL &&
+		    strcmp(a->results[i].path, b->results[i].path) != 0))
+			return 0;
+		if (a->results[i].has_stat && memcmp(&a->results[i].stat,
+		    &b->results[i].stat, sizeof(struct zk_stat)) != 0)
+			return 0;
+	}
 	return 1;
 }
 
@@ -331,12 +350,18 @@ test_reply_roundtrip_every_shape(void)
 	r.has_session = 1;
 	ZK_ASSERT(reply_roundtrip(&r));
 
-	/* watch event */
+	/* watch event; then one carrying the node's data, late in its txn */
 	memset(&r, 0, sizeof(r));
 	r.xid = ZK_XID_EVENT;
 	r.zxid = 1234;
 	r.event_type = ZK_EVENT_CHILDREN;
 	r.path = "/w";
+	ZK_ASSERT(reply_roundtrip(&r));
+	r.event_type = ZK_EVENT_CHANGED;
+	r.event_index = INT32_MAX;
+	r.data = bin;
+	r.data_len = sizeof(bin);
+	r.has_data = 1;
 	ZK_ASSERT(reply_roundtrip(&r));
 
 	/* ping, an error, and status */
@@ -919,7 +944,7 @@ test_lying_headers(void)
 	ZK_ASSERT_STR(e.msg, "request is empty");
 }
 
-/* proto (1): a request may not hold more than 1024 msgpack values. */
+/* proto (1): a request may not hold more than 16384 msgpack values. */
 static void
 test_too_many_values(void)
 {
@@ -929,11 +954,17 @@ test_too_many_values(void)
 	int		 i;
 
 	pk = req2(&r, ZK_OP_GETDATA, "unknown");
-	msgpack_pack_array(pk, 2000);
-	for (i = 0; i < 2000; i++)
+	msgpack_pack_array(pk, 16384);
+	for (i = 0; i < 16384; i++)
 		msgpack_pack_nil(pk);
 	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
-	ZK_ASSERT_STR(e.msg, "request holds more than 1024 values");
+	ZK_ASSERT_STR(e.msg, "request holds more than 16384 values");
+	/* Exactly at the limit (8 values around the array): skipped. */
+	pk = req2(&r, ZK_OP_GETDATA, "unknown");
+	msgpack_pack_array(pk, 16384 - 8);
+	for (i = 0; i < 16384 - 8; i++)
+		msgpack_pack_nil(pk);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_OK);
 }
 
 /* proto.h: unknown keys and keys the op does not use are skipped. */
@@ -1166,8 +1197,1017 @@ test_op_names(void)
 	ZK_ASSERT_STR(zk_op_name(ZK_OP_CONNECT), "createSession");
 	ZK_ASSERT_STR(zk_op_name(ZK_OP_CLOSE), "closeSession");
 	ZK_ASSERT_STR(zk_op_name(ZK_OP_STATUS), "status");
+	ZK_ASSERT_STR(zk_op_name(ZK_OP_CHECK), "check");
+	ZK_ASSERT_STR(zk_op_name(ZK_OP_MULTI), "multi");
+	ZK_ASSERT_STR(zk_op_name(ZK_OP_REMOVEWATCH), "removeWatch");
+	ZK_ASSERT_STR(zk_op_name(ZK_OP_DELETECONTAINER), "deleteContainer");
+	ZK_ASSERT_STR(zk_op_name(ZK_OP_SETWATCHES), "setWatches");
+	ZK_ASSERT_STR(zk_op_name(ZK_OP_ADDWATCH), "addWatch");
 	ZK_ASSERT_STR(zk_op_name(0), "unknown");
 	ZK_ASSERT_STR(zk_op_name(77), "unknown");
+}
+
+/* Encodes req and decodes it again with max_data maxd. */
+static int
+req_again(const struct zk_request *in, size_t maxd, struct zk_request *out,
+    struct zk_error *e)
+{
+	struct zk_buf	 b;
+	int		 rc;
+
+	zk_buf_init(&b);
+	zk_proto_encode_request(&b, in);
+	e->code = 0;
+	e->msg[0] = '\0';
+	rc = zk_proto_decode_request(b.data + ZK_FRAME_HDR,
+	    b.len - ZK_FRAME_HDR, maxd, out, e);
+	zk_buf_close(&b);
+	if (rc != ZK_OK && (!is_zero(out, sizeof(*out)) || e->code != rc))
+		return 999;
+	return rc;
+}
+
+/* proto (4): a multi's ops come back, each with the fields of its op. */
+static void
+test_multi_roundtrip(void)
+{
+	struct zk_multi_op	 ops[4];
+	struct zk_request	 in, out;
+	struct zk_error		 e;
+
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = ZK_OP_CHECK;
+	ops[0].path = "/cfg";
+	ops[0].version = 7;
+	ops[0].data = "not a check's";	/* fields a check does not carry */
+	ops[0].data_len = 13;
+	ops[0].flags = ZK_CREATE_EPHEMERAL;
+	ops[1].op = ZK_OP_CREATE;
+	ops[1].path = "/q/c-\xc3\xa9";
+	ops[1].data = "v\0w";
+	ops[1].data_len = 3;
+	ops[1].flags = ZK_CREATE_CONTAINER | ZK_CREATE_SEQUENTIAL;
+	ops[1].version = 5;		/* a create carries none */
+	ops[2].op = ZK_OP_SETDATA;
+	ops[2].path = "/cfg";
+	ops[2].version = INT32_MIN;
+	ops[2].flags = ZK_CREATE_PARENTS;	/* a setData carries none */
+	ops[3].op = ZK_OP_DELETE;
+	ops[3].path = "/old";
+	ops[3].version = -1;
+	memset(&in, 0, sizeof(in));
+	in.xid = 42;
+	in.op = ZK_OP_MULTI;
+	in.path = "/not-sent";
+	in.ops = ops;
+	in.nops = 4;
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_OK);
+	ZK_ASSERT_EQ(out.xid, 42);
+	ZK_ASSERT_EQ(out.op, ZK_OP_MULTI);
+	ZK_ASSERT(out.path == NULL && out.data == NULL);
+	ZK_ASSERT_EQ(out.nops, 4);
+
+	ZK_ASSERT_EQ(out.ops[0].op, ZK_OP_CHECK);
+	ZK_ASSERT_STR(out.ops[0].path, "/cfg");
+	ZK_ASSERT_EQ(out.ops[0].version, 7);
+	ZK_ASSERT(out.ops[0].data == NULL && out.ops[0].data_len == 0);
+	ZK_ASSERT_EQ(out.ops[0].flags, 0);
+
+	ZK_ASSERT_EQ(out.ops[1].op, ZK_OP_CREATE);
+	ZK_ASSERT_STR(out.ops[1].path, "/q/c-\xc3\xa9");
+	ZK_ASSERT_EQ(out.ops[1].data_len, 3);
+	ZK_ASSERT_MEM(out.ops[1].data, "v\0w", 3);
+	ZK_ASSERT_EQ(out.ops[1].flags,
+	    ZK_CREATE_CONTAINER | ZK_CREATE_SEQUENTIAL);
+	ZK_ASSERT_EQ(out.ops[1].version, -1);
+
+	ZK_ASSERT_EQ(out.ops[2].op, ZK_OP_SETDATA);
+	ZK_ASSERT_STR(out.ops[2].path, "/cfg");
+	ZK_ASSERT_EQ(out.ops[2].data_len, 0);
+	ZK_ASSERT_EQ(out.ops[2].version, INT32_MIN);
+	ZK_ASSERT_EQ(out.ops[2].flags, 0);
+
+	ZK_ASSERT_EQ(out.ops[3].op, ZK_OP_DELETE);
+	ZK_ASSERT_STR(out.ops[3].path, "/old");
+	ZK_ASSERT_EQ(out.ops[3].version, -1);
+	ZK_ASSERT(out.ops[3].data == NULL);
+	zk_request_close(&out);
+	ZK_ASSERT(is_zero(&out, sizeof(out)));
+}
+
+/* proto (6): ZK_MULTI_MAX ops of every field pass; one more is too big. */
+static void
+test_multi_at_the_limit(void)
+{
+	struct zk_multi_op	*ops;
+	struct zk_request	 in, out;
+	struct zk_error		 e;
+	char			 big[1001];
+	size_t			 i;
+
+	ops = zk_xcalloc(ZK_MULTI_MAX + 1, sizeof(*ops));
+	for (i = 0; i <= ZK_MULTI_MAX; i++) {
+		ops[i].op = i % 2 ? ZK_OP_CREATE : ZK_OP_SETDATA;
+		ops[i].path = i == ZK_MULTI_MAX - 1 ? "/last" : "/n";
+		ops[i].data = "x";
+		ops[i].data_len = 1;
+		ops[i].version = 3;
+		ops[i].flags = ZK_CREATE_EPHEMERAL;
+	}
+	memset(&in, 0, sizeof(in));
+	in.xid = 1;
+	in.op = ZK_OP_MULTI;
+	in.ops = ops;
+	in.nops = ZK_MULTI_MAX;
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_OK);
+	ZK_ASSERT_EQ(out.nops, ZK_MULTI_MAX);
+	ZK_ASSERT_STR(out.ops[ZK_MULTI_MAX - 1].path, "/last");
+	ZK_ASSERT_EQ(out.ops[ZK_MULTI_MAX - 1].flags, ZK_CREATE_EPHEMERAL);
+	ZK_ASSERT_EQ(out.ops[ZK_MULTI_MAX - 2].version, 3);
+	zk_request_close(&out);
+
+	in.nops = ZK_MULTI_MAX + 1;
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_ETOOBIG);
+	ZK_ASSERT_STR(e.msg, "multi request has 1001 ops, over the limit of "
+	    "1000");
+
+	/* Each op's data has a request's limit; the last op is over it. */
+	memset(big, 'b', sizeof(big));
+	in.nops = 3;
+	ops[2].data = big;
+	ops[2].data_len = sizeof(big);
+	ZK_ASSERT_EQ(req_again(&in, 1000, &out, &e), ZK_ETOOBIG);
+	ZK_ASSERT_STR(e.msg, "data is 1001 bytes, over the limit of 1000");
+	ZK_ASSERT_EQ(req_again(&in, 1001, &out, &e), ZK_OK);
+	ZK_ASSERT_EQ(out.ops[2].data_len, 1001);
+	zk_request_close(&out);
+	free(ops);
+}
+
+/* [1, multi, {"ops": [{nkv pairs}]}]: the caller packs the pairs. */
+static msgpack_packer *
+multi1(struct raw *r, uint32_t nkv)
+{
+	msgpack_packer	*pk = req1(r, ZK_OP_MULTI, "ops");
+
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_map(pk, nkv);
+	return pk;
+}
+
+/* proto (1), (6): every way a multi's list and ops can be malformed. */
+static void
+test_multi_malformed(void)
+{
+	struct raw	 r;
+	struct zk_error	 e;
+	msgpack_packer	*pk;
+	char		*big;
+
+	pk = req1(&r, ZK_OP_MULTI, NULL);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request has no op list");
+	pk = req1(&r, ZK_OP_MULTI, "ops");
+	msgpack_pack_map(pk, 0);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request: the op list is not an array");
+	/* An empty multi is malformed: a client library never sends one. */
+	pk = req1(&r, ZK_OP_MULTI, "ops");
+	msgpack_pack_array(pk, 0);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request has no ops");
+	pk = req1(&r, ZK_OP_MULTI, "ops");
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_int(pk, ZK_OP_DELETE);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request op 0 is not a map");
+
+	pk = raw_begin(&r);		/* "ops" twice */
+	msgpack_pack_array(pk, 3);
+	msgpack_pack_int(pk, 1);
+	msgpack_pack_int(pk, ZK_OP_MULTI);
+	msgpack_pack_map(pk, 2);
+	key(pk, "ops");
+	msgpack_pack_array(pk, 0);
+	key(pk, "ops");
+	msgpack_pack_array(pk, 0);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request: the op list is there twice");
+
+	pk = multi1(&r, 1);		/* no "o" */
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request op 0 has no op");
+	pk = multi1(&r, 2);		/* "o" a string */
+	key(pk, "o");
+	msgpack_pack_str_with_body(pk, "create", 6);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request op 0: the op is not an integer");
+	pk = multi1(&r, 3);		/* "o" twice */
+	key(pk, "o");
+	msgpack_pack_int(pk, ZK_OP_DELETE);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	key(pk, "o");
+	msgpack_pack_int(pk, ZK_OP_DELETE);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request op 0: the op is there twice");
+
+	pk = multi1(&r, 2);		/* an op we do not know */
+	key(pk, "o");
+	msgpack_pack_int(pk, 77);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EUNIMPLEMENTED);
+	ZK_ASSERT_STR(e.msg, "multi request: unknown op 77");
+	/* 2^64 - 10 must not wrap onto createSession (-10) */
+	pk = multi1(&r, 2);
+	key(pk, "o");
+	msgpack_pack_uint64(pk, UINT64_MAX - 9);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EUNIMPLEMENTED);
+	ZK_ASSERT_STR(e.msg, "multi request: unknown op 18446744073709551606");
+
+	pk = req1(&r, ZK_OP_MULTI, "ops");	/* op 1 lacks its path */
+	msgpack_pack_array(pk, 2);
+	msgpack_pack_map(pk, 2);
+	key(pk, "o");
+	msgpack_pack_int(pk, ZK_OP_CHECK);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	msgpack_pack_map(pk, 2);
+	key(pk, "o");
+	msgpack_pack_int(pk, ZK_OP_SETDATA);
+	key(pk, "d");
+	msgpack_pack_bin_with_body(pk, "x", 1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request op 1 has no path");
+
+	pk = multi1(&r, 2);		/* a NUL in an op's path */
+	key(pk, "o");
+	msgpack_pack_int(pk, ZK_OP_CREATE);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a\0b", 4);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request op 0: the path holds a NUL byte");
+	pk = multi1(&r, 2);		/* path as bin */
+	key(pk, "o");
+	msgpack_pack_int(pk, ZK_OP_DELETE);
+	key(pk, "p");
+	msgpack_pack_bin_with_body(pk, "/a", 2);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request op 0: the path is not a string");
+	pk = multi1(&r, 3);		/* version as str */
+	key(pk, "o");
+	msgpack_pack_int(pk, ZK_OP_CHECK);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	key(pk, "v");
+	msgpack_pack_str_with_body(pk, "1", 1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request op 0: the version is not an "
+	    "integer");
+	pk = multi1(&r, 3);		/* flags negative */
+	key(pk, "o");
+	msgpack_pack_int(pk, ZK_OP_CREATE);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	key(pk, "f");
+	msgpack_pack_int(pk, -1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	pk = multi1(&r, 3);		/* a key that is no string */
+	key(pk, "o");
+	msgpack_pack_int(pk, ZK_OP_DELETE);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	msgpack_pack_int(pk, 1);
+	msgpack_pack_int(pk, 1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "multi request op 0: a field name is not a "
+	    "string");
+	big = zk_xcalloc(1, MAXD + 1);
+	pk = multi1(&r, 3);		/* data over the limit, given as str */
+	key(pk, "o");
+	msgpack_pack_int(pk, ZK_OP_SETDATA);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	key(pk, "d");
+	msgpack_pack_str_with_body(pk, big, MAXD + 1);
+	free(big);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_ETOOBIG);
+	ZK_ASSERT_STR(e.msg, "data is 1048577 bytes, over the limit of "
+	    "1048576");
+}
+
+/* proto (5): only check, create, setData and delete stand in a multi. */
+static void
+test_multi_op_kinds(void)
+{
+	static const int	 no[] = { ZK_OP_EXISTS, ZK_OP_GETDATA,
+	    ZK_OP_SYNC, ZK_OP_PING, ZK_OP_GETCHILDREN, ZK_OP_MULTI,
+	    ZK_OP_REMOVEWATCH, ZK_OP_DELETECONTAINER, ZK_OP_SETWATCHES,
+	    ZK_OP_ADDWATCH, ZK_OP_CONNECT, ZK_OP_CLOSE, ZK_OP_STATUS };
+	static const int	 yes[] = { ZK_OP_CHECK, ZK_OP_CREATE,
+	    ZK_OP_SETDATA, ZK_OP_DELETE };
+	char			 want[ZK_ERROR_MSG_MAX];
+	struct raw		 r;
+	struct zk_error		 e;
+	msgpack_packer		*pk;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		pk = multi1(&r, 2);
+		key(pk, "o");
+		msgpack_pack_int(pk, no[i]);
+		key(pk, "p");
+		msgpack_pack_str_with_body(pk, "/a", 2);
+		ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+		snprintf(want, sizeof(want),
+		    "multi request op 0: a multi cannot hold a %s",
+		    zk_op_name(no[i]));
+		ZK_ASSERT_STR(e.msg, want);
+	}
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		pk = multi1(&r, 2);
+		key(pk, "o");
+		msgpack_pack_int(pk, yes[i]);
+		key(pk, "p");
+		msgpack_pack_str_with_body(pk, "/a", 2);
+		ZK_ASSERT_EQ(raw_req(&r, &e), ZK_OK);
+	}
+}
+
+/* proto (1): a multi cut short anywhere, or claiming ops it lacks, fails. */
+static void
+test_multi_truncated(void)
+{
+	struct zk_multi_op	 ops[3];
+	struct zk_request	 in, out;
+	struct zk_error		 e;
+	struct zk_buf		 b;
+	struct raw		 r;
+	msgpack_packer		*pk;
+	size_t			 n;
+	char			*cut;
+
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = ZK_OP_CHECK;
+	ops[0].path = "/a";
+	ops[1].op = ZK_OP_CREATE;
+	ops[1].path = "/a/b";
+	ops[1].data = "data";
+	ops[1].data_len = 4;
+	ops[2].op = ZK_OP_DELETE;
+	ops[2].path = "/c";
+	memset(&in, 0, sizeof(in));
+	in.xid = 3;
+	in.op = ZK_OP_MULTI;
+	in.ops = ops;
+	in.nops = 3;
+	ZK_ASSERT(enc_req(&b, &in));
+	for (n = 0; n < b.len - 4; n++) {
+		cut = zk_xmemdup(b.data + 4, n);
+		ZK_ASSERT_EQ(zk_proto_decode_request(cut, n, MAXD, &out, &e),
+		    ZK_EMARSHALLING);
+		ZK_ASSERT(is_zero(&out, sizeof(out)));
+		free(cut);
+	}
+	zk_buf_close(&b);
+
+	/* An ops array claiming three ops and holding two. */
+	pk = req1(&r, ZK_OP_MULTI, "ops");
+	msgpack_pack_array(pk, 3);
+	for (n = 0; n < 2; n++) {
+		msgpack_pack_map(pk, 2);
+		key(pk, "o");
+		msgpack_pack_int(pk, ZK_OP_DELETE);
+		key(pk, "p");
+		msgpack_pack_str_with_body(pk, "/a", 2);
+	}
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "request is truncated");
+}
+
+/* proto (4): addWatch's mode, want-data and since come back. */
+static void
+test_addwatch_roundtrip(void)
+{
+	struct zk_request	 in, out;
+	struct zk_error		 e;
+
+	memset(&in, 0, sizeof(in));
+	in.xid = 8;
+	in.op = ZK_OP_ADDWATCH;
+	in.path = "/app";
+	in.watch_mode = ZK_WATCH_RECURSIVE;
+	in.want_data = 1;
+	in.has_since = 1;
+	in.since_zxid = ZK_ZXID(5, 9);
+	in.since_index = 3;
+	in.version = 9;			/* not an addWatch field */
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_OK);
+	ZK_ASSERT_EQ(out.op, ZK_OP_ADDWATCH);
+	ZK_ASSERT_STR(out.path, "/app");
+	ZK_ASSERT_EQ(out.watch_mode, ZK_WATCH_RECURSIVE);
+	ZK_ASSERT_EQ(out.want_data, 1);
+	ZK_ASSERT_EQ(out.has_since, 1);
+	ZK_ASSERT_EQ(out.since_zxid, ZK_ZXID(5, 9));
+	ZK_ASSERT_EQ(out.since_index, 3);
+	ZK_ASSERT_EQ(out.version, -1);
+	zk_request_close(&out);
+
+	/* Extremes of since: zxid 0 and the index before every event. */
+	in.since_zxid = 0;
+	in.since_index = INT32_MIN;
+	in.watch_mode = ZK_WATCH_PERSISTENT;
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_OK);
+	ZK_ASSERT_EQ(out.has_since, 1);
+	ZK_ASSERT_EQ(out.since_zxid, 0);
+	ZK_ASSERT_EQ(out.since_index, INT32_MIN);
+	ZK_ASSERT_EQ(out.watch_mode, ZK_WATCH_PERSISTENT);
+	zk_request_close(&out);
+	in.since_zxid = INT64_MAX;
+	in.since_index = ZK_EVINDEX_ALL;
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_OK);
+	ZK_ASSERT_EQ(out.since_zxid, INT64_MAX);
+	ZK_ASSERT_EQ(out.since_index, ZK_EVINDEX_ALL);
+	zk_request_close(&out);
+
+	/* No since: none sent, and the index reads "after all". */
+	in.has_since = 0;
+	in.since_zxid = 77;
+	in.since_index = 4;
+	in.want_data = 0;
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_OK);
+	ZK_ASSERT_EQ(out.has_since, 0);
+	ZK_ASSERT_EQ(out.since_zxid, 0);
+	ZK_ASSERT_EQ(out.since_index, ZK_EVINDEX_ALL);
+	ZK_ASSERT_EQ(out.want_data, 0);
+	zk_request_close(&out);
+}
+
+/* [1, addWatch, {"p": "/", "m": 0, k: <value>}], value by the caller. */
+static msgpack_packer *
+addwatch3(struct raw *r, const char *k)
+{
+	msgpack_packer	*pk = raw_begin(r);
+
+	msgpack_pack_array(pk, 3);
+	msgpack_pack_int(pk, 1);
+	msgpack_pack_int(pk, ZK_OP_ADDWATCH);
+	msgpack_pack_map(pk, 3);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/", 1);
+	key(pk, "m");
+	msgpack_pack_int(pk, 0);
+	key(pk, k);
+	return pk;
+}
+
+/* proto (1): addWatch takes modes 0 and 1 only, and typed fields. */
+static void
+test_addwatch_malformed(void)
+{
+	struct raw	 r;
+	struct zk_error	 e;
+	msgpack_packer	*pk;
+	int		 m;
+
+	for (m = ZK_WATCH_ONESHOT_DATA; m <= ZK_WATCH_ANY; m++) {
+		pk = req2(&r, ZK_OP_ADDWATCH, "m");
+		msgpack_pack_int(pk, m);
+		ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+		ZK_ASSERT_STR(e.msg, "addWatch request: the mode is out of "
+		    "range");
+	}
+	pk = req2(&r, ZK_OP_ADDWATCH, "m");
+	msgpack_pack_int(pk, 5);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	pk = req2(&r, ZK_OP_ADDWATCH, "m");
+	msgpack_pack_int(pk, -1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	pk = req2(&r, ZK_OP_ADDWATCH, "m");
+	msgpack_pack_str_with_body(pk, "0", 1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "addWatch request: the mode is not an integer");
+	pk = req1(&r, ZK_OP_ADDWATCH, "p");
+	msgpack_pack_str_with_body(pk, "/", 1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "addWatch request has no mode");
+	pk = req1(&r, ZK_OP_ADDWATCH, "m");
+	msgpack_pack_int(pk, 1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "addWatch request has no path");
+	pk = req1(&r, ZK_OP_ADDWATCH, "p");
+	msgpack_pack_str_with_body(pk, "/\0", 2);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+
+	pk = addwatch3(&r, "wd");
+	msgpack_pack_int(pk, 1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "addWatch request: the want-data flag is not a "
+	    "boolean");
+	pk = addwatch3(&r, "sz");
+	msgpack_pack_int(pk, -1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "addWatch request: the since zxid is out of "
+	    "range");
+	pk = addwatch3(&r, "sz");
+	msgpack_pack_str_with_body(pk, "0x1", 3);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	pk = addwatch3(&r, "sz");
+	msgpack_pack_uint64(pk, (uint64_t)INT64_MAX + 1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	pk = addwatch3(&r, "si");
+	msgpack_pack_int64(pk, (int64_t)INT32_MAX + 1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "addWatch request: the since index is out of "
+	    "range");
+	pk = addwatch3(&r, "si");
+	msgpack_pack_nil(pk);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	pk = addwatch3(&r, "m");	/* the mode twice */
+	msgpack_pack_int(pk, 0);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "addWatch request: the mode is there twice");
+}
+
+/* proto (4), (1): removeWatch modes 0..4, ZK_WATCH_ANY when none sent. */
+static void
+test_removewatch(void)
+{
+	struct zk_request	 in, out;
+	struct zk_error		 e;
+	struct raw		 r;
+	msgpack_packer		*pk;
+	int			 m;
+
+	memset(&in, 0, sizeof(in));
+	in.xid = 2;
+	in.op = ZK_OP_REMOVEWATCH;
+	in.path = "/w";
+	for (m = ZK_WATCH_PERSISTENT; m <= ZK_WATCH_ANY; m++) {
+		in.watch_mode = m;
+		ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_OK);
+		ZK_ASSERT_EQ(out.op, ZK_OP_REMOVEWATCH);
+		ZK_ASSERT_STR(out.path, "/w");
+		ZK_ASSERT_EQ(out.watch_mode, m);
+		zk_request_close(&out);
+	}
+
+	pk = req1(&r, ZK_OP_REMOVEWATCH, "p");
+	msgpack_pack_str_with_body(pk, "/w", 2);
+	ZK_ASSERT_EQ(zk_proto_decode_request(r.b.data, r.b.len, MAXD, &out,
+	    &e), ZK_OK);
+	ZK_ASSERT_EQ(out.watch_mode, ZK_WATCH_ANY);
+	zk_request_close(&out);
+	zk_buf_close(&r.b);
+
+	pk = req2(&r, ZK_OP_REMOVEWATCH, "m");
+	msgpack_pack_int(pk, 5);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "removeWatch request: the mode is out of range");
+	pk = req2(&r, ZK_OP_REMOVEWATCH, "m");
+	msgpack_pack_int(pk, -1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	pk = req2(&r, ZK_OP_REMOVEWATCH, "m");
+	msgpack_pack_true(pk);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	pk = req1(&r, ZK_OP_REMOVEWATCH, "m");
+	msgpack_pack_int(pk, 0);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "removeWatch request has no path");
+}
+
+/* proto (4): setWatches' zxid and three path lists come back. */
+static void
+test_setwatches_roundtrip(void)
+{
+	char			*dw[] = { "/a", "/b/c" };
+	char			*cw[] = { "/", "/x-\xe2\x82\xac", "/a" };
+	char			**many;
+	struct zk_request	 in, out;
+	struct zk_error		 e;
+	size_t			 i;
+
+	memset(&in, 0, sizeof(in));
+	in.xid = 4;
+	in.op = ZK_OP_SETWATCHES;
+	in.last_zxid = ZK_ZXID(4, 2);
+	in.data_watches = dw;
+	in.ndata_watches = 2;
+	in.child_watches = cw;
+	in.nchild_watches = 3;
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_OK);
+	ZK_ASSERT_EQ(out.op, ZK_OP_SETWATCHES);
+	ZK_ASSERT_EQ(out.last_zxid, ZK_ZXID(4, 2));
+	ZK_ASSERT_EQ(out.ndata_watches, 2);
+	ZK_ASSERT_STR(out.data_watches[0], "/a");
+	ZK_ASSERT_STR(out.data_watches[1], "/b/c");
+	ZK_ASSERT(out.exist_watches == NULL && out.nexist_watches == 0);
+	ZK_ASSERT_EQ(out.nchild_watches, 3);
+	for (i = 0; i < 3; i++)
+		ZK_ASSERT_STR(out.child_watches[i], cw[i]);
+	zk_request_close(&out);
+	ZK_ASSERT(is_zero(&out, sizeof(out)));
+
+	/* Only exists watches, then none at all. */
+	memset(&in, 0, sizeof(in));
+	in.op = ZK_OP_SETWATCHES;
+	in.exist_watches = dw;
+	in.nexist_watches = 1;
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_OK);
+	ZK_ASSERT_EQ(out.nexist_watches, 1);
+	ZK_ASSERT_STR(out.exist_watches[0], "/a");
+	ZK_ASSERT(out.data_watches == NULL && out.child_watches == NULL);
+	zk_request_close(&out);
+	in.nexist_watches = 0;
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_OK);
+	ZK_ASSERT(out.data_watches == NULL && out.exist_watches == NULL &&
+	    out.child_watches == NULL);
+	zk_request_close(&out);
+
+	/* ZK_SETWATCHES_MAX paths pass; one more is too many. */
+	many = zk_xcalloc(ZK_SETWATCHES_MAX + 1, sizeof(char *));
+	for (i = 0; i <= ZK_SETWATCHES_MAX; i++)
+		many[i] = "/p";
+	in.data_watches = many;
+	in.ndata_watches = ZK_SETWATCHES_MAX / 2;
+	in.child_watches = many;
+	in.nchild_watches = ZK_SETWATCHES_MAX - ZK_SETWATCHES_MAX / 2;
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_OK);
+	ZK_ASSERT_EQ(out.ndata_watches + out.nchild_watches,
+	    ZK_SETWATCHES_MAX);
+	zk_request_close(&out);
+	in.exist_watches = many;
+	in.nexist_watches = 1;
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_ETOOBIG);
+	ZK_ASSERT_STR(e.msg, "setWatches request has 10001 paths, over the "
+	    "limit of 10000");
+	free(many);
+}
+
+/* [1, setWatches, {"lz": 5, k: <value>}], the value by the caller. */
+static msgpack_packer *
+setwatches2(struct raw *r, const char *k)
+{
+	msgpack_packer	*pk = raw_begin(r);
+
+	msgpack_pack_array(pk, 3);
+	msgpack_pack_int(pk, 1);
+	msgpack_pack_int(pk, ZK_OP_SETWATCHES);
+	msgpack_pack_map(pk, 2);
+	key(pk, "lz");
+	msgpack_pack_int(pk, 5);
+	key(pk, k);
+	return pk;
+}
+
+/* proto (1), (2): setWatches' lists hold strings without NULs. */
+static void
+test_setwatches_malformed(void)
+{
+	struct raw	 r;
+	struct zk_error	 e;
+	msgpack_packer	*pk;
+
+	pk = req1(&r, ZK_OP_SETWATCHES, "dw");
+	msgpack_pack_array(pk, 0);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "setWatches request has no last zxid");
+	pk = req1(&r, ZK_OP_SETWATCHES, "lz");
+	msgpack_pack_str_with_body(pk, "5", 1);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	pk = setwatches2(&r, "dw");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "setWatches request: the data watch list is not "
+	    "an array");
+	pk = setwatches2(&r, "ew");
+	msgpack_pack_map(pk, 0);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "setWatches request: the exists watch list is "
+	    "not an array");
+	pk = setwatches2(&r, "cw");	/* a bin among the paths */
+	msgpack_pack_array(pk, 2);
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	msgpack_pack_bin_with_body(pk, "/b", 2);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "setWatches request: the watch path is not a "
+	    "string");
+	pk = setwatches2(&r, "dw");	/* a NUL in the third path */
+	msgpack_pack_array(pk, 3);
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	msgpack_pack_str_with_body(pk, "/b", 2);
+	msgpack_pack_str_with_body(pk, "/c\0", 3);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "setWatches request: the watch path holds a NUL "
+	    "byte");
+	pk = setwatches2(&r, "lz");
+	msgpack_pack_int(pk, 6);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "setWatches request: the last zxid is there "
+	    "twice");
+}
+
+/* proto (5): a check, or a deleteContainer, is no request on its own. */
+static void
+test_not_alone(void)
+{
+	struct zk_request	 in, out;
+	struct zk_error		 e;
+	struct raw		 r;
+	msgpack_packer		*pk;
+
+	memset(&in, 0, sizeof(in));
+	in.xid = 1;
+	in.op = ZK_OP_CHECK;
+	in.path = "/a";
+	ZK_ASSERT_EQ(req_again(&in, MAXD, &out, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "check is not a request outside a multi");
+	pk = req1(&r, ZK_OP_DELETECONTAINER, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	ZK_ASSERT_EQ(raw_req(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "deleteContainer is not a request");
+}
+
+/* proto (4): a multi's results, and a failed multi's index, come back. */
+static void
+test_multi_reply_roundtrip(void)
+{
+	struct zk_stat		 st = { ZK_ZXID(2, 5), ZK_ZXID(2, 5), 1, 2,
+	    3, 0, 0, 0, ZK_CONTAINER_OWNER, 4, 0 };
+	struct zk_op_result	 res[4];
+	struct zk_reply		 r, out;
+	struct zk_error		 e;
+	struct zk_buf		 b;
+
+	memset(res, 0, sizeof(res));
+	res[1].path = "/q/c-0000000001";
+	res[1].stat = st;
+	res[1].has_stat = 1;
+	res[2].stat = st;
+	res[2].stat.version = 9;
+	res[2].has_stat = 1;
+	memset(&r, 0, sizeof(r));
+	r.xid = 11;
+	r.zxid = ZK_ZXID(2, 5);
+	r.results = res;
+	r.nresults = 4;
+	ZK_ASSERT(reply_roundtrip(&r));
+	ZK_ASSERT(enc_rep(&b, &r));
+	ZK_ASSERT_EQ(zk_proto_decode_reply(b.data + 4, b.len - 4, &out, &e),
+	    ZK_OK);
+	zk_buf_close(&b);
+	ZK_ASSERT_EQ(out.nresults, 4);
+	ZK_ASSERT(out.results[0].path == NULL && !out.results[0].has_stat);
+	ZK_ASSERT_STR(out.results[1].path, "/q/c-0000000001");
+	ZK_ASSERT_EQ(out.results[1].stat.ephemeral_owner, ZK_CONTAINER_OWNER);
+	ZK_ASSERT_EQ(out.results[2].stat.version, 9);
+	/* No "x": fail_index reads -1. */
+	ZK_ASSERT_EQ(out.has_fail_index, 0);
+	ZK_ASSERT_EQ(out.fail_index, -1);
+	zk_reply_close(&out);
+
+	/* A failed multi: the failing op's error, its index, no results. */
+	memset(&r, 0, sizeof(r));
+	r.xid = 12;
+	r.err = ZK_EBADVERSION;
+	r.fail_index = 2;
+	r.has_fail_index = 1;
+	ZK_ASSERT(reply_roundtrip(&r));
+	ZK_ASSERT(enc_rep(&b, &r));
+	ZK_ASSERT_EQ(zk_proto_decode_reply(b.data + 4, b.len - 4, &out, &e),
+	    ZK_OK);
+	zk_buf_close(&b);
+	ZK_ASSERT_EQ(out.err, ZK_EBADVERSION);
+	ZK_ASSERT_EQ(out.fail_index, 2);
+	ZK_ASSERT(out.results == NULL);
+	zk_reply_close(&out);
+
+	/* Index 0 is an index; results with errors in them travel too. */
+	res[0].err = ZK_ENONODE;
+	r.fail_index = 0;
+	r.results = res;
+	r.nresults = 1;
+	ZK_ASSERT(reply_roundtrip(&r));
+	r.fail_index = INT32_MAX;
+	r.nresults = 0;
+	ZK_ASSERT(reply_roundtrip(&r));
+}
+
+/* proto (1): multi results and indexes are checked as strictly. */
+static void
+test_multi_reply_malformed(void)
+{
+	struct zk_op_result	 res[2];
+	struct zk_reply		 rep, rout;
+	struct zk_error		 e;
+	struct zk_buf		 b;
+	struct raw		 r;
+	msgpack_packer		*pk;
+	size_t			 n;
+	char			*cut;
+
+	pk = rep1(&r, "r");
+	msgpack_pack_map(pk, 0);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "reply: the result list is not an array");
+	pk = rep1(&r, "r");
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_int(pk, 0);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "reply: a multi result is not a map");
+	pk = rep1(&r, "r");
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_map(pk, 1);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a", 2);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "reply: a multi result has no error code");
+	pk = rep1(&r, "r");
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_map(pk, 1);
+	key(pk, "e");
+	msgpack_pack_str_with_body(pk, "0", 1);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "reply: the error code is not an integer");
+	pk = rep1(&r, "r");
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_map(pk, 1);
+	key(pk, "e");
+	msgpack_pack_int64(pk, INT64_MAX);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+	pk = rep1(&r, "r");		/* a NUL in a created path */
+	msgpack_pack_array(pk, 2);
+	msgpack_pack_map(pk, 1);
+	key(pk, "e");
+	msgpack_pack_int(pk, 0);
+	msgpack_pack_map(pk, 2);
+	key(pk, "e");
+	msgpack_pack_int(pk, 0);
+	key(pk, "p");
+	msgpack_pack_str_with_body(pk, "/a\0", 3);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "reply: the path holds a NUL byte");
+	pk = rep1(&r, "r");		/* a short stat */
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_map(pk, 2);
+	key(pk, "e");
+	msgpack_pack_int(pk, 0);
+	key(pk, "s");
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_int(pk, 0);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+	pk = rep1(&r, "r");		/* "e" twice */
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_map(pk, 2);
+	key(pk, "e");
+	msgpack_pack_int(pk, 0);
+	key(pk, "e");
+	msgpack_pack_int(pk, 0);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "reply: the error code is there twice");
+	pk = rep1(&r, "x");
+	msgpack_pack_int(pk, -1);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "reply: the failed op index is out of range");
+	pk = rep1(&r, "x");
+	msgpack_pack_str_with_body(pk, "1", 1);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+	pk = rep1(&r, "i");
+	msgpack_pack_int(pk, -1);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+	ZK_ASSERT_STR(e.msg, "reply: the event index is out of range");
+	pk = rep1(&r, "i");
+	msgpack_pack_double(pk, 1.0);
+	ZK_ASSERT_EQ(raw_rep(&r, &e), ZK_EMARSHALLING);
+
+	/* A multi reply cut short at any byte. */
+	memset(res, 0, sizeof(res));
+	res[0].path = "/made";
+	res[1].has_stat = 1;
+	memset(&rep, 0, sizeof(rep));
+	rep.xid = 5;
+	rep.results = res;
+	rep.nresults = 2;
+	rep.has_fail_index = 1;
+	ZK_ASSERT(enc_rep(&b, &rep));
+	for (n = 0; n < b.len - 4; n++) {
+		cut = zk_xmemdup(b.data + 4, n);
+		ZK_ASSERT_EQ(zk_proto_decode_reply(cut, n, &rout, &e),
+		    ZK_EMARSHALLING);
+		ZK_ASSERT(is_zero(&rout, sizeof(rout)));
+		free(cut);
+	}
+	zk_buf_close(&b);
+}
+
+/* Mutates the payload of b n times; each decode succeeds or fails clean. */
+static int
+mutate(const struct zk_buf *b, int request, int n)
+{
+	struct zk_request	 out;
+	struct zk_reply		 rout;
+	struct zk_error		 e;
+	unsigned char		*p;
+	size_t			 len = b->len - 4, k;
+	int			 i, rc, ok = 0;
+
+	for (i = 0; i < n; i++) {
+		p = zk_xmemdup(b->data + 4, len);
+		for (k = 1 + rng() % 3; k > 0; k--)
+			p[rng() % len] = (unsigned char)rng();
+		if (request) {
+			rc = zk_proto_decode_request((char *)p, len, 64, &out,
+			    &e);
+			if (rc != ZK_OK && rc != ZK_EMARSHALLING &&
+			    rc != ZK_ETOOBIG && rc != ZK_EUNIMPLEMENTED)
+				return -1;
+			if (rc != ZK_OK && !is_zero(&out, sizeof(out)))
+				return -1;
+			zk_request_close(&out);
+		} else {
+			rc = zk_proto_decode_reply((char *)p, len, &rout, &e);
+			if (rc != ZK_OK && (rc != ZK_EMARSHALLING ||
+			    !is_zero(&rout, sizeof(rout))))
+				return -1;
+			zk_reply_close(&rout);
+		}
+		ok += rc == ZK_OK;
+		free(p);
+	}
+	return ok;
+}
+
+/* proto (1), (2): the new messages, damaged, decode or fail cleanly. */
+static void
+test_new_mutated(void)
+{
+	struct zk_multi_op	 ops[3];
+	struct zk_op_result	 res[2];
+	struct zk_request	 q;
+	struct zk_reply		 rep;
+	struct zk_buf		 b;
+	char			*paths[] = { "/a", "/b/c", "/d" };
+	int			 ok;
+
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = ZK_OP_CHECK;
+	ops[0].path = "/a";
+	ops[0].version = 2;
+	ops[1].op = ZK_OP_CREATE;
+	ops[1].path = "/a/b";
+	ops[1].data = "0123456789";
+	ops[1].data_len = 10;
+	ops[2].op = ZK_OP_SETDATA;
+	ops[2].path = "/c";
+	memset(&q, 0, sizeof(q));
+	q.op = ZK_OP_MULTI;
+	q.ops = ops;
+	q.nops = 3;
+	ZK_ASSERT(enc_req(&b, &q));
+	ok = mutate(&b, 1, 5000);
+	zk_buf_close(&b);
+	ZK_ASSERT(ok > 0 && ok < 5000);
+
+	memset(&q, 0, sizeof(q));
+	q.op = ZK_OP_ADDWATCH;
+	q.path = "/w";
+	q.want_data = 1;
+	q.has_since = 1;
+	q.since_zxid = 300;
+	ZK_ASSERT(enc_req(&b, &q));
+	ok = mutate(&b, 1, 5000);
+	zk_buf_close(&b);
+	ZK_ASSERT(ok > 0 && ok < 5000);
+
+	memset(&q, 0, sizeof(q));
+	q.op = ZK_OP_SETWATCHES;
+	q.data_watches = paths;
+	q.ndata_watches = 3;
+	q.child_watches = paths;
+	q.nchild_watches = 2;
+	ZK_ASSERT(enc_req(&b, &q));
+	ok = mutate(&b, 1, 5000);
+	zk_buf_close(&b);
+	ZK_ASSERT(ok > 0 && ok < 5000);
+
+	memset(res, 0, sizeof(res));
+	res[0].path = "/made";
+	res[1].has_stat = 1;
+	memset(&rep, 0, sizeof(rep));
+	rep.results = res;
+	rep.nresults = 2;
+	rep.has_fail_index = 1;
+	ZK_ASSERT(enc_rep(&b, &rep));
+	ok = mutate(&b, 0, 5000);
+	zk_buf_close(&b);
+	ZK_ASSERT(ok > 0 && ok < 5000);
 }
 
 int
@@ -1196,5 +2236,19 @@ main(void)
 	ZK_RUN(test_reply_wrong_types);
 	ZK_RUN(test_frame_check);
 	ZK_RUN(test_op_names);
+	ZK_RUN(test_multi_roundtrip);
+	ZK_RUN(test_multi_at_the_limit);
+	ZK_RUN(test_multi_malformed);
+	ZK_RUN(test_multi_op_kinds);
+	ZK_RUN(test_multi_truncated);
+	ZK_RUN(test_addwatch_roundtrip);
+	ZK_RUN(test_addwatch_malformed);
+	ZK_RUN(test_removewatch);
+	ZK_RUN(test_setwatches_roundtrip);
+	ZK_RUN(test_setwatches_malformed);
+	ZK_RUN(test_not_alone);
+	ZK_RUN(test_multi_reply_roundtrip);
+	ZK_RUN(test_multi_reply_malformed);
+	ZK_RUN(test_new_mutated);
 	return ZK_TEST_DONE();
 }

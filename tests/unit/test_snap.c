@@ -150,6 +150,61 @@ test_round_trip(void)
 	zk_db_close(&b);
 }
 
+/*
+ * snap (1) for containers: the owner mark, the container's children and
+ * its ephemeral child come back; the container is on no session's list,
+ * so closing the session leaves it and deleteContainer still takes it.
+ */
+static void
+test_container_round_trip(void)
+{
+	struct zk_db		 a, b;
+	struct zk_error		 e;
+	struct zk_node		*n;
+	char			*dir = newdir();
+	int64_t			 zxid = 0;
+
+	build(&a);
+	ZK_ASSERT_EQ(apply(&a, ZK_TXN_CREATE, 0x11, "/svc/c", "cfg",
+	    ZK_CREATE_CONTAINER | ZK_CREATE_PARENTS), ZK_OK);
+	ZK_ASSERT_EQ(apply(&a, ZK_TXN_CREATE, 0x11, "/svc/c/m", NULL, 0),
+	    ZK_OK);
+	ZK_ASSERT_EQ(apply(&a, ZK_TXN_CREATE, 0x22, "/svc/c/e", NULL,
+	    ZK_CREATE_EPHEMERAL), ZK_OK);
+	ZK_ASSERT_EQ(apply(&a, ZK_TXN_CREATE, 0x11, "/svc/empty", NULL,
+	    ZK_CREATE_CONTAINER), ZK_OK);
+	a.last_zxid = next_zxid;
+	ZK_ASSERT_EQ(zk_snap_write(&a, a.last_zxid, dir, &e), ZK_OK);
+	zk_db_init(&b);
+	ZK_ASSERT_EQ(zk_snap_read(snapname(dir, a.last_zxid), &b, &zxid, 0, &e),
+	    ZK_OK);
+	ZK_ASSERT_EQ(zk_tree_digest(b.tree), zk_tree_digest(a.tree));
+	ZK_ASSERT(same_sessions(&a, &b));
+	n = zk_tree_find(b.tree, "/svc/c");
+	ZK_ASSERT(n != NULL && zk_node_is_container(n));
+	ZK_ASSERT_EQ(zk_node_stat(n)->ephemeral_owner, ZK_CONTAINER_OWNER);
+	ZK_ASSERT_EQ(zk_node_stat(n)->num_children, 2);
+	ZK_ASSERT(zk_node_is_container(zk_tree_find(b.tree, "/svc/empty")));
+	ZK_ASSERT(!zk_node_is_container(zk_tree_find(b.tree, "/svc")));
+	ZK_ASSERT_EQ(zk_sessions_find(b.sessions, 0x22)->nephemerals, 3);
+	ZK_ASSERT_EQ(zk_sessions_find(b.sessions, 0x11)->nephemerals, 1);
+
+	next_zxid = b.last_zxid;
+	ZK_ASSERT_EQ(apply(&b, ZK_TXN_CLOSE_SESSION, 0x22, NULL, NULL, 0),
+	    ZK_OK);
+	ZK_ASSERT(zk_tree_find(b.tree, "/svc/c/e") == NULL);
+	ZK_ASSERT(zk_tree_find(b.tree, "/svc/c") != NULL);
+	ZK_ASSERT_EQ(apply(&b, ZK_TXN_DELETE, 0x11, "/svc/c/m", NULL, 0),
+	    ZK_OK);
+	ZK_ASSERT(zk_db_is_empty_container(&b, "/svc/c"));
+	ZK_ASSERT(!zk_db_is_empty_container(&b, "/svc/empty"));
+	ZK_ASSERT_EQ(apply(&b, ZK_TXN_DELETE_CONTAINER, 0, "/svc/c", NULL, 0),
+	    ZK_OK);
+	ZK_ASSERT(zk_tree_find(b.tree, "/svc/c") == NULL);
+	zk_db_close(&a);
+	zk_db_close(&b);
+}
+
 static void
 flip(const char *file, off_t at)
 {
@@ -602,6 +657,7 @@ main(void)
 	if (mkdtemp(tmproot) == NULL)
 		return 1;
 	ZK_RUN(test_round_trip);
+	ZK_RUN(test_container_round_trip);
 	ZK_RUN(test_damage);
 	ZK_RUN(test_name_mismatch);
 	ZK_RUN(test_files);

@@ -12,6 +12,8 @@
 
 #define SEQ	ZK_CREATE_SEQUENTIAL
 #define PAR	ZK_CREATE_PARENTS
+#define CON	ZK_CREATE_CONTAINER
+#define EPH	ZK_CREATE_EPHEMERAL
 
 static const struct zk_stat *
 stat_of(struct zk_tree *t, const char *path)
@@ -436,6 +438,85 @@ test_ephemeral_rules(void)
 	ZK_ASSERT_EQ(zk_tree_delete(t, "/e", -1, 5, &owner, NULL), ZK_OK);
 	ZK_ASSERT_EQ(owner, 0x1234);
 	zk_tree_free(t);
+}
+
+/*
+ * tree (5): a container is marked by its owner, takes children (ephemeral
+ * ones too), is persistent for every rule, and cannot be ephemeral or
+ * sequential; its missing parents are plain persistent.
+ */
+static void
+test_container(void)
+{
+	struct zk_tree		*t = zk_tree_new(), *b = zk_tree_new();
+	const struct zk_stat	*s;
+	struct zk_stat		 st;
+	struct zk_error		 e;
+	uint64_t		 d;
+	int64_t			 owner = 0;
+
+	ZK_ASSERT_EQ(zk_tree_create(t, "/c", "x", 1, CON, 0, 1, 10, NULL, &st,
+	    NULL), ZK_OK);
+	s = stat_of(t, "/c");
+	ZK_ASSERT_EQ(s->ephemeral_owner, ZK_CONTAINER_OWNER);
+	ZK_ASSERT_EQ(st.ephemeral_owner, ZK_CONTAINER_OWNER);
+	ZK_ASSERT(zk_node_is_container(zk_tree_find(t, "/c")));
+	ZK_ASSERT(!zk_node_is_ephemeral(zk_tree_find(t, "/c")));
+	ZK_ASSERT_EQ(mk(t, "/c/a", NULL, 2), ZK_OK);
+	ZK_ASSERT_EQ(zk_tree_create(t, "/c/e", NULL, 0, EPH, 0x55, 3, 0,
+	    NULL, NULL, NULL), ZK_OK);
+	ZK_ASSERT(zk_node_is_ephemeral(zk_tree_find(t, "/c/e")));
+	ZK_ASSERT(!zk_node_is_container(zk_tree_find(t, "/c/e")));
+	ZK_ASSERT(!zk_node_is_ephemeral(zk_tree_find(t, "/c/a")));
+	ZK_ASSERT_EQ(zk_tree_create(t, "/c/s-", NULL, 0, SEQ, 0, 4, 0, NULL,
+	    NULL, NULL), ZK_OK);
+	ZK_ASSERT(zk_tree_find(t, "/c/s-0000000002") != NULL);
+	ZK_ASSERT_EQ(stat_of(t, "/c")->num_children, 3);
+	ZK_ASSERT_EQ(zk_tree_create(t, "/c/p/q", NULL, 0, PAR, 0, 5, 0, NULL,
+	    NULL, NULL), ZK_OK);
+	ZK_ASSERT_EQ(zk_tree_delete(t, "/c", -1, 6, NULL, NULL), ZK_ENOTEMPTY);
+
+	/* Refused combinations change nothing. */
+	d = zk_tree_digest(t);
+	ZK_ASSERT_EQ(zk_tree_create(t, "/d", NULL, 0, CON | EPH, 0x55, 7, 0,
+	    NULL, NULL, &e), ZK_EBADARGUMENTS);
+	ZK_ASSERT_STR(e.msg, "a container cannot be ephemeral or sequential");
+	ZK_ASSERT_EQ(zk_tree_create(t, "/d", NULL, 0, CON, 0x55, 7, 0,
+	    NULL, NULL, NULL), ZK_EBADARGUMENTS);
+	ZK_ASSERT_EQ(zk_tree_create(t, "/d", NULL, 0, CON | SEQ, 0, 7, 0,
+	    NULL, NULL, NULL), ZK_EBADARGUMENTS);
+	ZK_ASSERT_EQ(zk_tree_digest(t), d);
+	ZK_ASSERT(zk_tree_find(t, "/d") == NULL);
+
+	/* With parents: only the leaf is a container. */
+	ZK_ASSERT_EQ(zk_tree_create(t, "/m/n/o", NULL, 0, CON | PAR, 0, 8, 0,
+	    NULL, NULL, NULL), ZK_OK);
+	ZK_ASSERT_EQ(stat_of(t, "/m")->ephemeral_owner, 0);
+	ZK_ASSERT_EQ(stat_of(t, "/m/n")->ephemeral_owner, 0);
+	ZK_ASSERT_EQ(stat_of(t, "/m/n/o")->ephemeral_owner,
+	    ZK_CONTAINER_OWNER);
+	ZK_ASSERT_EQ(zk_tree_create(t, "/m/n/o/p/q", NULL, 0, PAR, 0, 9, 0,
+	    NULL, NULL, NULL), ZK_OK);
+
+	/* A plain delete takes an empty container and reports its owner. */
+	ZK_ASSERT_EQ(zk_tree_create(t, "/gone", NULL, 0, CON, 0, 10, 0, NULL,
+	    NULL, NULL), ZK_OK);
+	ZK_ASSERT_EQ(zk_tree_delete(t, "/gone", -1, 11, &owner, NULL), ZK_OK);
+	ZK_ASSERT_EQ(owner, ZK_CONTAINER_OWNER);
+
+	/* Loading: a container's children load under it. */
+	ZK_ASSERT_EQ(zk_tree_load(b, "/c", "x", 1, stat_of(t, "/c"), NULL),
+	    ZK_OK);
+	ZK_ASSERT_EQ(zk_tree_load(b, "/c/a", NULL, 0, stat_of(t, "/c/a"),
+	    &e), ZK_OK);
+	ZK_ASSERT_EQ(zk_tree_load(b, "/c", "x", 1, stat_of(t, "/c"), &e),
+	    ZK_OK);
+	ZK_ASSERT_EQ(stat_of(b, "/c")->num_children, 1);
+	ZK_ASSERT(zk_node_is_container(zk_tree_find(b, "/c")));
+	ZK_ASSERT_EQ(zk_tree_digest(t), zk_tree_digest_full(t));
+	ZK_ASSERT_EQ(zk_tree_digest(b), zk_tree_digest_full(b));
+	zk_tree_free(t);
+	zk_tree_free(b);
 }
 
 /* tree (1): "/zookeeper" and its nodes refuse create, delete and set. */
@@ -1120,6 +1201,260 @@ test_memory(void)
 	zk_tree_free(t);
 }
 
+/*
+ * The whole tree as text, one line per node (path, data in hex, every
+ * stat field), sorted: equal trees give equal strings whatever the order
+ * of their siblings. The caller frees it.
+ */
+struct text {
+	char	**v;
+	size_t	 n;
+	size_t	 cap;
+	size_t	 bytes;
+};
+
+static int
+text_node(const struct zk_node *n, void *arg)
+{
+	struct text		*x = arg;
+	const struct zk_stat	*s = zk_node_stat(n);
+	const char		*d;
+	char			*l;
+	size_t			 len, i, k;
+
+	d = zk_node_data(n, &len);
+	l = malloc(strlen(zk_node_path(n)) + 2 * len + 400);
+	k = (size_t)sprintf(l, "%s ", zk_node_path(n));
+	for (i = 0; i < len; i++)
+		k += (size_t)sprintf(l + k, "%02x", (unsigned char)d[i]);
+	k += (size_t)sprintf(l + k, " %lld %lld %lld %lld %lld %d %d %d %lld "
+	    "%d %d", (long long)s->czxid, (long long)s->mzxid,
+	    (long long)s->pzxid, (long long)s->ctime, (long long)s->mtime,
+	    s->version, s->cversion, s->aversion,
+	    (long long)s->ephemeral_owner, s->data_length, s->num_children);
+	if (x->n == x->cap) {
+		x->cap = x->cap > 0 ? x->cap * 2 : 64;
+		x->v = realloc(x->v, x->cap * sizeof(*x->v));
+	}
+	x->v[x->n++] = l;
+	x->bytes += k + 1;
+	return 0;
+}
+
+static char *
+tree_text(const struct zk_tree *t)
+{
+	struct text	 x;
+	char		*all, *p;
+	size_t		 i, len;
+
+	memset(&x, 0, sizeof(x));
+	zk_tree_walk(t, zk_tree_find(t, "/"), text_node, &x);
+	qsort(x.v, x.n, sizeof(*x.v), cmp_str);
+	p = all = malloc(x.bytes + 1);
+	for (i = 0; i < x.n; i++) {
+		len = strlen(x.v[i]);
+		memcpy(p, x.v[i], len);
+		p[len] = '\n';
+		p += len + 1;
+		free(x.v[i]);
+	}
+	*p = '\0';
+	free(x.v);
+	return all;
+}
+
+/* The fixed list of changes test_undo makes; every one succeeds. */
+static int
+undo_changes(struct zk_tree *t)
+{
+	char	*c = NULL;
+	int	 rc = 0;
+
+	rc |= zk_tree_create(t, "/n/m/o", "o", 1, PAR, 0, 20, 200, NULL,
+	    NULL, NULL);
+	rc |= zk_tree_create(t, "/a/s-", NULL, 0, SEQ, 0, 20, 200, &c, NULL,
+	    NULL);
+	rc |= strcmp(c, "/a/s-0000000001") != 0;
+	free(c);
+	rc |= zk_tree_set(t, "/a/x", "a much longer value than before", 31,
+	    -1, 20, 200, NULL, NULL);
+	rc |= zk_tree_set(t, "/a/x", "y", 1, 1, 20, 200, NULL, NULL);
+	rc |= zk_tree_set(t, "/", "root2", 5, -1, 20, 200, NULL, NULL);
+	rc |= mk(t, "/a/x/child", "c", 20);
+	rc |= zk_tree_delete(t, "/a/x/child", -1, 20, NULL, NULL);
+	rc |= zk_tree_delete(t, "/e", 0, 20, NULL, NULL);
+	rc |= mk(t, "/b/k", NULL, 20);
+	rc |= zk_tree_delete(t, "/n/m/o", -1, 20, NULL, NULL);
+	rc |= zk_tree_set(t, "/n", "nn", 2, 0, 20, 200, NULL, NULL);
+	rc |= zk_tree_create(t, "/e", "again", 5, EPH, 6, 20, 200, NULL,
+	    NULL, NULL);
+	rc |= zk_tree_set(t, "/e", NULL, 0, -1, 20, 200, NULL, NULL);
+	return rc;
+}
+
+static struct zk_tree *
+undo_tree(void)
+{
+	struct zk_tree	*t = zk_tree_new();
+
+	mk(t, "/a", "A", 1);
+	mk(t, "/a/x", "xx", 2);
+	zk_tree_create(t, "/b", NULL, 0, CON, 0, 3, 30, NULL, NULL, NULL);
+	zk_tree_create(t, "/e", "eph", 3, EPH, 5, 4, 40, NULL, NULL, NULL);
+	zk_tree_set(t, "/", "root", 4, -1, 5, 50, NULL, NULL);
+	return t;
+}
+
+/*
+ * tree.c (8): rollback after creates (with parents, sequential), sets
+ * (of "/", twice of one node, of a node created since the mark), deletes
+ * (of a node created since, of an ephemeral) and a re-create leaves the
+ * tree as at the mark: every node, data and stat field, the digest, the
+ * counts; commit leaves it as the same changes made unmarked.
+ */
+static void
+test_undo(void)
+{
+	struct zk_tree	*t = undo_tree(), *u = undo_tree();
+	char		*before, *after, *plain;
+	uint64_t	 d = zk_tree_digest(t);
+	size_t		 count = zk_tree_count(t), bytes = zk_tree_bytes(t);
+	struct zk_error	 e;
+
+	before = tree_text(t);
+	zk_tree_mark(t);
+	ZK_ASSERT_EQ(undo_changes(t), 0);
+	ZK_ASSERT(zk_tree_digest(t) != d);
+	ZK_ASSERT_EQ(zk_tree_digest(t), zk_tree_digest_full(t));
+	/* A failed change keeps no record (and changes nothing). */
+	ZK_ASSERT_EQ(zk_tree_delete(t, "/a", -1, 20, NULL, &e), ZK_ENOTEMPTY);
+	zk_tree_rollback(t);
+	after = tree_text(t);
+	ZK_ASSERT_STR(after, before);
+	free(after);
+	ZK_ASSERT_EQ(zk_tree_digest(t), d);
+	ZK_ASSERT_EQ(zk_tree_digest_full(t), d);
+	ZK_ASSERT_EQ(zk_tree_count(t), count);
+	ZK_ASSERT_EQ(zk_tree_bytes(t), bytes);
+	ZK_ASSERT_EQ(stat_of(t, "/a")->cversion, 1);
+
+	/* Commit: as if unmarked; and a new mark works after either. */
+	ZK_ASSERT_EQ(undo_changes(u), 0);
+	plain = tree_text(u);
+	zk_tree_mark(t);
+	ZK_ASSERT_EQ(undo_changes(t), 0);
+	zk_tree_commit(t);
+	after = tree_text(t);
+	ZK_ASSERT_STR(after, plain);
+	free(after);
+	ZK_ASSERT_EQ(zk_tree_digest(t), zk_tree_digest(u));
+	ZK_ASSERT_EQ(zk_tree_bytes(t), zk_tree_bytes(u));
+	zk_tree_mark(t);
+	zk_tree_rollback(t);
+	after = tree_text(t);
+	ZK_ASSERT_STR(after, plain);
+	free(after);
+
+	/* Freed while marked: the kept blocks go too (ASan checks). */
+	zk_tree_mark(t);
+	ZK_ASSERT_EQ(zk_tree_delete(t, "/b/k", -1, 30, NULL, NULL), ZK_OK);
+	ZK_ASSERT_EQ(zk_tree_set(t, "/a", "zzz", 3, -1, 30, 0, NULL, NULL),
+	    ZK_OK);
+	free(before);
+	free(plain);
+	zk_tree_free(t);
+	zk_tree_free(u);
+}
+
+/* One random change fit for a mark: no load. */
+static int
+rnd_change(struct zk_tree *t, uint64_t *s, int64_t zxid)
+{
+	char		 path[16], data[4096];
+	size_t		 len;
+	int32_t		 ver;
+	uint64_t	 r = rnd(s) % 100;
+	int		 flags;
+
+	rnd_path(s, path);
+	len = rnd_data(s, data);
+	ver = rnd(s) % 4 == 0 ? (int32_t)(rnd(s) % 3) : -1;
+	if (r < 45) {
+		flags = (rnd(s) % 6 == 0 ? PAR : 0) |
+		    (rnd(s) % 6 == 0 ? SEQ : 0) |
+		    (rnd(s) % 8 == 0 ? CON : 0);
+		return zk_tree_create(t, path, data, len, flags,
+		    rnd(s) % 8 == 0 ? (int64_t)(rnd(s) % 3 + 1) : 0, zxid,
+		    zxid * 10, NULL, NULL, NULL);
+	}
+	if (r < 70)
+		return zk_tree_set(t, path, data, len, ver, zxid, zxid * 10,
+		    NULL, NULL);
+	if (r < 97)
+		return zk_tree_delete(t, path, ver, zxid, NULL, NULL);
+	return zk_tree_set(t, "/", data, len, -1, zxid, zxid * 10, NULL, NULL);
+}
+
+/*
+ * tree.c (8) at random: 400 rounds of 1 to 12 random changes under a
+ * mark, failed ones included; rolled back, the tree is as before the
+ * round; committed, it is as a twin that made the same changes unmarked.
+ */
+static void
+test_undo_random(void)
+{
+	struct zk_tree	*t = zk_tree_new(), *u = zk_tree_new();
+	uint64_t	 s = 777, again, d;
+	char		*a, *b;
+	int64_t		 zxid = 1;
+	int		 round, k, n, ok = 0, op;
+
+	for (k = 0; k < 300; k++) {
+		again = s;
+		rnd_op(t, &s, zxid, &op);
+		rnd_op(u, &again, zxid++, &op);
+	}
+	for (round = 0; round < 400; round++) {
+		n = (int)(rnd(&s) % 12) + 1;
+		d = zk_tree_digest(t);
+		again = s;
+		zk_tree_mark(t);
+		for (k = 0; k < n; k++)
+			ok += rnd_change(t, &s, zxid + k) == ZK_OK;
+		if (zk_tree_digest(t) != zk_tree_digest_full(t))
+			ZK_FAIL_("round %d: digest out of step", round);
+		if (round % 2 == 0) {
+			zk_tree_rollback(t);
+			ZK_ASSERT_EQ(zk_tree_digest(t), d);
+		} else {
+			zk_tree_commit(t);
+			for (k = 0; k < n; k++)
+				rnd_change(u, &again, zxid + k);
+			zxid += n;
+		}
+		ZK_ASSERT_EQ(zk_tree_digest(t), zk_tree_digest(u));
+		ZK_ASSERT_EQ(zk_tree_count(t), zk_tree_count(u));
+		if (round % 50 == 49) {
+			a = tree_text(t);
+			b = tree_text(u);
+			if (strcmp(a, b) != 0)
+				ZK_FAIL_("round %d: trees differ", round);
+			free(a);
+			free(b);
+		}
+	}
+	a = tree_text(t);
+	b = tree_text(u);
+	ZK_ASSERT_STR(a, b);
+	free(a);
+	free(b);
+	ZK_ASSERT(ok > 500);
+	ZK_ASSERT(zk_tree_count(t) > 30);
+	zk_tree_free(t);
+	zk_tree_free(u);
+}
+
 int
 main(void)
 {
@@ -1134,6 +1469,7 @@ main(void)
 	ZK_RUN(test_parents);
 	ZK_RUN(test_parents_cap);
 	ZK_RUN(test_ephemeral_rules);
+	ZK_RUN(test_container);
 	ZK_RUN(test_zookeeper_read_only);
 	ZK_RUN(test_versions);
 	ZK_RUN(test_refusals);
@@ -1147,5 +1483,7 @@ main(void)
 	ZK_RUN(test_load);
 	ZK_RUN(test_walk);
 	ZK_RUN(test_memory);
+	ZK_RUN(test_undo);
+	ZK_RUN(test_undo_random);
 	return ZK_TEST_DONE();
 }
