@@ -57,6 +57,24 @@ teardown() { zk_teardown; }
 	assert_success
 }
 
+@test "-R deletes a subtree in one multi: one transaction, one zxid, children before parents" {
+	zk-set -p /t/a/b 1
+	zk-set /t/a/c 2
+	zk-set /t/x 3
+	run zk-rm -R /t
+	assert_success
+	run zk-stat /t
+	assert_failure 1
+	multi=$(zk-log -o json dump "$(peer_dir a)/data" |
+	    jq -c 'select(.type == "multi")')
+	[ "$(wc -l <<<"$multi")" -eq 1 ]
+	# The only delete in the log: zk-rm's session wrote nothing else.
+	[ -z "$(zk-log -o json dump "$(peer_dir a)/data" |
+	    jq -c 'select(.type == "delete")')" ]
+	[ "$(jq -c '[.ops[] | [.type, .path]]' <<<"$multi")" = \
+	    '[["delete","/t/x"],["delete","/t/a/c"],["delete","/t/a/b"],["delete","/t/a"],["delete","/t"]]' ]
+}
+
 @test "-v N deletes only at version N, checked before -R deletes children" {
 	zk-set /ver a
 	zk-set /ver b

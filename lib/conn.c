@@ -163,6 +163,30 @@ zk_conn_close_later(struct zk_conn *c)
 	    BEV_TRIG_DEFER_CALLBACKS);
 }
 
+void
+zk_conn_abort(struct zk_conn *c)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	/*
+	 * What its client did not read goes now: nothing waits for it. A
+	 * socket bufferevent keeps its output's start frozen (only it sends
+	 * from there): thawed for the drain.
+	 */
+	evbuffer_unfreeze(out, 1);
+	evbuffer_drain(out, evbuffer_get_length(out));
+	evbuffer_freeze(out, 1);
+	/*
+	 * As close_later, but the queue stays until the free: this may run
+	 * while a request of c is being answered (an addWatch's replay).
+	 * Closing, c answers nothing more (zk_conn_drain).
+	 */
+	c->closing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_trigger(c->bev, EV_WRITE, BEV_TRIG_IGNORE_WATERMARKS |
+	    BEV_TRIG_DEFER_CALLBACKS);
+}
+
 static void
 latency(struct zk_server *s, int64_t start_us)
 {
@@ -273,9 +297,11 @@ zk_conn_drain(struct zk_conn *c)
 			pause_reading(c);
 			return;		/* conn_write drains again */
 		}
-		if (q->kind == CREQ_READ)
+		if (q->kind == CREQ_READ) {
 			zk_pipeline_read(c, q);
-		else if (q->kind == CREQ_ERROR)
+			if (c->closing)
+				return;	/* cut off while reading (abort) */
+		} else if (q->kind == CREQ_ERROR)
 			send_error(c, q->req.xid, q->err, q->start_us);
 		else if (q->kind == CREQ_REPLY)
 			send_encoded(c, q);
@@ -427,8 +453,11 @@ conn_write(struct bufferevent *bev, void *arg)
 	if (c->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 			zk_conn_free(c);
-	} else
+	} else {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			c->replay_unread = 0;	/* read it all */
 		zk_conn_drain(c);	/* answers what waited, then resumes */
+	}
 }
 
 void

@@ -17,8 +17,9 @@
  *      at start included, so every member's window holds the same events
  *      above its floor and a stream can resume on any of them.
  *  (4) A connection whose client has left more than maxClientBuffer bytes
- *      unread is closed rather than buffered without end; its client
- *      resumes from the window on its next connection.
+ *      unread (beyond what an addWatch replay put there, which the
+ *      window's own bound limits) is closed rather than buffered without
+ *      end; its client resumes from the window on its next connection.
  *  (5) Only the serving leader (or a standalone server) deletes emptied
  *      containers, through a deleteContainer txn of its own, proposed from
  *      the loop after the apply that emptied them; one that starts to
@@ -43,7 +44,7 @@ struct sending {
 
 static void
 send_event_to(struct zk_conn *c, int64_t zxid, int32_t index,
-    const struct zk_event *ev, int with_data)
+    const struct zk_event *ev, int with_data, int replaying)
 {
 	struct zk_reply	 rep;
 
@@ -62,13 +63,13 @@ send_event_to(struct zk_conn *c, int64_t zxid, int32_t index,
 		rep.has_data = 1;
 	}
 	zk_conn_send(c, &rep, 0);
-	/* Invariant (4). */
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) >
-	    (size_t)c->peer->cfg.max_client_buffer) {
+	/* Invariant (4); a replay may go past it (the window bounds it). */
+	if (!replaying && evbuffer_get_length(bufferevent_get_output(c->bev)) >
+	    (size_t)c->peer->cfg.max_client_buffer + c->replay_unread) {
 		zk_peer_log(c->peer, "client %s: more than %d bytes of events "
 		    "unread; closing (it resumes from the event window)",
 		    c->name, c->peer->cfg.max_client_buffer);
-		zk_conn_close_later(c);
+		zk_conn_abort(c);
 	}
 }
 
@@ -81,7 +82,7 @@ to_persistent(void *owner, int want_data, void *arg)
 
 	c->event_seq = x->s->event_seq;
 	send_event_to(c, x->l->zxid, (int32_t)x->i, &x->l->ev[x->i],
-	    want_data);
+	    want_data, 0);
 }
 
 static void
@@ -95,7 +96,7 @@ to_oneshot(void *owner, int type, const char *path, void *arg)
 	if (c->event_seq == x->s->event_seq)
 		return;
 	c->event_seq = x->s->event_seq;
-	send_event_to(c, x->l->zxid, (int32_t)x->i, &x->l->ev[x->i], 0);
+	send_event_to(c, x->l->zxid, (int32_t)x->i, &x->l->ev[x->i], 0, 0);
 }
 
 /* The parent of path ("/a/b": "/a"; "/a": "/"), in buf. */
@@ -275,7 +276,7 @@ replay_one(void *arg, int64_t zxid, int32_t index, const struct zk_event *ev)
 {
 	struct replay	*r = arg;
 
-	send_event_to(r->c, zxid, index, ev, r->want_data);
+	send_event_to(r->c, zxid, index, ev, r->want_data, 1);
 }
 
 /*
@@ -323,6 +324,12 @@ add_watch(struct zk_conn *c, const struct zk_request *r, struct zk_error *e)
 		if (zk_evwindow_replay(s->evwin, r->since_zxid, r->since_index,
 		    r->watch_mode, r->path, replay_one, &rp, e) != ZK_OK)
 			return e->code;
+		/*
+		 * Invariant (4) counts from the end of the replay: a client
+		 * catching up has the bound again for the live events.
+		 */
+		c->replay_unread = evbuffer_get_length(
+		    bufferevent_get_output(c->bev));
 	}
 	zk_watches_add_persistent(s->watches, r->path, r->watch_mode,
 	    r->want_data, c);
@@ -369,7 +376,7 @@ set_watches(struct zk_conn *c, const struct zk_request *r)
 				at = st->pzxid;
 			}
 			if (ev.type != 0)
-				send_event_to(c, at, 0, &ev, 0);
+				send_event_to(c, at, 0, &ev, 0, 0);
 			else
 				(void)zk_notify_oneshot(c, ev.path, k == 2 ?
 				    ZK_WATCH_CHILD : ZK_WATCH_DATA);

@@ -116,6 +116,8 @@ struct zk_conn {
 	uint64_t		 event_seq;	/* last event sent (notify.c (1)) */
 	size_t			 watch_adds;	/* watches set, at most, since the
 						   last count (notify.c) */
+	size_t			 replay_unread;	/* output after the last replay;
+						   0 once it drained (notify.c (4)) */
 };
 TAILQ_HEAD(zk_conns, zk_conn);
 
@@ -201,6 +203,13 @@ void	 zk_conn_reap_idle(struct zk_server *s, int64_t now_ms,
 	    int64_t limit_ms);
 /* Closes after what is queued for output is sent. */
 void	 zk_conn_close_later(struct zk_conn *c);
+/*
+ * Closes, dropping what is queued for output (a client that stopped
+ * reading); freed from the loop, as close_later. Safe while one of c's
+ * requests is being answered: c answers nothing more, and its queue goes
+ * when c does.
+ */
+void	 zk_conn_abort(struct zk_conn *c);
 
 /* pipeline.c */
 void	 zk_pipeline_request(struct zk_conn *c, struct creq *q);

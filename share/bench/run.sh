@@ -14,6 +14,13 @@
 #   zk-memory-ensemble   3 zk-peers: RSS of each with N znodes of 100 B
 #   ensemble             zk-ensemble, the yardstick's ensemble, zk-failover,
 #                        the yardstick's failover
+#   recipes              standalone zk on RPORT (maxClientCnxns=0): one change
+#                        to 1, 100, 1000 watchers; the zk-lock hand-off,
+#                        REPS times, beside a lone set and one notification;
+#                        zk-watch -r into a pipe under sets at 8 x 100
+#   zookeeper-recipes    ZooKeeper standalone on YPORT: one change to 1, 100,
+#                        1000 watchers (share/bench/zkwatch.c)
+#   recipes-all          recipes, zookeeper-recipes, recipes again
 #
 # share/bench/partition.sh (as root) measures the leader cut off by a
 # partition instead of killed, in a private network namespace.
@@ -29,13 +36,21 @@
 # EPORT+1..3, so that both ensembles can run side by side.
 # ZooKeeper side: the yardstick script $YARDSTICK/zookeeper.sh
 # (default ../shared/bench next to the checkout) for the same figures.
+# Recipes: a zk-peer of their own on 127.0.0.1:$RPORT, and for the watch
+# figure's yardstick Debian's ZooKeeper 3.8 on 127.0.0.1:$YPORT with the
+# yardstick's settings (installed, if missing, by the yardstick's
+# zookeeper.sh), driven by share/bench/zkwatch.c (built here against
+# libzookeeper-mt, as the yardstick builds zkload).
 # Environment: DUR (seconds per measurement, 10), WARM (warm-up seconds per
-# ensemble run, 2, as the yardstick), N (znodes, 100000), PORT (22181),
-# QPORT (22887), EPORT (23887), YARDSTICK.
+# ensemble run, and of the warm-up watch run before the measured ones, 2,
+# as the yardstick), N (znodes, 100000), PORT (22181), QPORT (22887), EPORT
+# (23887), REPS (lock hand-offs, 30), RPORT (22191), YPORT (12191),
+# YARDSTICK.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 DUR=${DUR:-10} WARM=${WARM:-2} N=${N:-100000} PORT=${PORT:-22181}
 QPORT=${QPORT:-22887} EPORT=${EPORT:-23887}
+REPS=${REPS:-30} RPORT=${RPORT:-22191} YPORT=${YPORT:-12191}
 YARDSTICK=${YARDSTICK:-$top/../shared/bench}
 what=${1:-all}
 BIN=$top/bin
@@ -43,12 +58,15 @@ export ZK_SERVERS=127.0.0.1:$PORT
 
 BASE=$(mktemp -d /var/tmp/zkbench.XXXXXX)
 PID="" PROBE=""
+# The recipes' helpers in the background (a lock holder, zk-watch and its
+# reader) and ZooKeeper's server: killed on any exit.
+JOBS=() YPID=""
 # The ensemble: member I (1..3) has its config and data in $BASE/eI, its
 # pid in EPID[I], and serves clients on PORT+I-1.
 EPID=()
 stop() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && while kill -0 "$PID" 2>/dev/null; do sleep 0.05; done; PID=; }
 cleanup() {
-	stop; ens_down
+	jobs_down; stop; ens_down; ystop
 	[ -n "$PROBE" ] && kill "$PROBE" 2>/dev/null
 	rm -rf "$BASE"
 }
@@ -63,8 +81,12 @@ start() {
 	PID=$!
 }
 waitup() { until "$BIN/zk-peer" status -T 1 >/dev/null 2>&1; do sleep 0.01; done; }
-cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+# cpu [PID]: utime + stime of the process (default the zk-peer), in ticks.
+cpu() { awk '{print $14 + $15}' "/proc/${1:-$PID}/stat"; }
 TCK=$(getconf CLK_TCK)
+
+# val LINE KEY: the number after " KEY=" in a line of key=value pairs.
+val() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 
 # measured ARGS...: one zk-bench run with the server's CPU time per operation.
 measured() {
@@ -72,7 +94,8 @@ measured() {
 	c0=$(cpu)
 	line=$("$BIN/zk-bench" --warmup 0 -d "$DUR" "$@")
 	c1=$(cpu)
-	ok=$(sed 's/.* ok=\([0-9]*\).*/\1/' <<<"$line")
+	ok=$(val "$line" ok)
+	ok=${ok:-0}	# zk-bench failed: its message is on stderr
 	echo "zk $line server_cpu_us_per_op=$(( ok > 0 ? (c1 - c0) * 1000000 / TCK / ok : 0 ))"
 }
 
@@ -301,6 +324,287 @@ zk_memory_ensemble() {
 	ens_down
 }
 
+# Recipes: watches and locks
+
+RS=127.0.0.1:$RPORT
+
+# jobs_down: ends the recipes' background helpers, each by its own pid.
+jobs_down() {
+	local p
+	for p in "${JOBS[@]}"; do
+		{ kill "$p"; wait "$p"; } 2>/dev/null
+	done
+	JOBS=()
+}
+
+# fd_room: a thousand sessions from one process need more descriptors than
+# a shell's usual 1024 (zk-bench raises its own limit; zk-peer may not).
+fd_room() {
+	local n
+	n=$(ulimit -Sn)
+	[ "$n" = unlimited ] || [ "$n" -ge 4096 ] || ulimit -Sn 4096 || exit 1
+}
+
+# us TIME: bash's EPOCHREALTIME (seconds, 6 decimals) in microseconds.
+us() { echo "${1//[.,]/}"; }
+
+# pcts: p50, p99 and the largest of the numbers on stdin, by nearest rank
+# (the least value with at least that share of them at or below it; with
+# 30 numbers p99 is the largest).
+pcts() {
+	sort -n | awk '{ v[NR] = $1 }
+	    function at(q,  k) {
+		k = int(q * NR); if (k < q * NR) k++
+		return v[k < 1 ? 1 : k]
+	    }
+	    END { if (NR) printf "p50_us=%d p99_us=%d max_us=%d",
+		at(0.5), at(0.99), v[NR] }'
+}
+
+# rstart: the recipes' zk-peer afresh, standalone on RPORT from a zoo.cfg
+# of its own with maxClientCnxns=0 (a thousand watchers come from one
+# address), its data in $BASE/r.
+rstart() {
+	rm -rf "$BASE/r"; mkdir -p "$BASE/r/data"
+	printf '%s\n' "dataDir=$BASE/r/data" "clientPort=$RPORT" \
+	    "clientPortAddress=127.0.0.1" "maxClientCnxns=0" >"$BASE/r/zoo.cfg"
+	"$BIN/zk-peer" -c "$BASE/r/zoo.cfg" 2>>"$BASE/r/log" &
+	PID=$!
+	until "$BIN/zk-peer" status -s "$RS" -T 1 >/dev/null 2>&1; do
+		if ! kill -0 "$PID" 2>/dev/null; then
+			echo "zk-peer did not start:" >&2
+			tail -n 5 "$BASE/r/log" >&2
+			exit 1
+		fi
+		sleep 0.01
+	done
+}
+
+# watching: the server counts at least one watch. The recipes' steps run
+# one after another, so the one counted is the helper's being waited for.
+watching() {
+	"$BIN/zk-peer" status -s "$RS" -T 1 2>/dev/null |
+	    grep -q ' watches=[1-9]'
+}
+
+# Watches: one change delivered to C watchers, C = 1, 100, 1000, by
+# zk-bench --op watch (persistent watches; delivery from the setData sent
+# to each watcher's event), after a warm-up run as ZooKeeper's side has,
+# with the server's CPU time per event delivered. Sets NOTIFY to the p50
+# with one watcher.
+zk_watches() {
+	local c line
+	"$BIN/zk-bench" -s "$RS" --op watch -c 100 -d "$WARM" --warmup 0 \
+	    >/dev/null
+	for c in 1 100 1000; do
+		line=$(measured -s "$RS" --op watch -c "$c")
+		echo "$line"
+		[ "$c" = 1 ] && NOTIFY=$(val "$line" p50_us)
+	done
+}
+
+# Lock hand-off, REPS times: one zk-lock holds /zk-bench-lock while a
+# second queues behind it. Once the server counts the waiter's watch, the
+# holder's CMD execs share/bench/stamp.c (it prints the wall clock in ns
+# and exits) as its last act; the waiter's CMD is stamp too, so its clock
+# read is its first act. Between the two: the holder's CMD exiting and
+# zk-lock reaping it, its delete of its lock node (a write, synced), the
+# deleted event to the waiter, the waiter's getChildren, and fork and exec
+# of stamp. Beside it, for the target of one write plus one notification:
+# a lone set (1 x 1) p50; the one-watcher p50 of zk_watches (from the
+# setData sent, so it holds that write too); and what starting stamp costs
+# alone (fork and exec from bash to its clock read).
+zk_handoff() {
+	local r h t0 a b line lock=/zk-bench-lock stamp=$BASE/stamp
+	cc -O2 -o "$stamp" "$top/share/bench/stamp.c" || exit 1
+	: >"$BASE/released"; : >"$BASE/acquired"
+	for r in $(seq "$REPS"); do
+		rm -f "$BASE/held"
+		"$BIN/zk-lock" -q -s "$RS" "$lock" -- bash -c '
+			: >"$1/held"
+			until "$2/zk-peer" status -s "$3" -T 1 2>/dev/null |
+			    grep -q " watches=[1-9]"; do sleep 0.005; done
+			exec "$4" >>"$1/released"' \
+		    - "$BASE" "$BIN" "$RS" "$stamp" &
+		h=$!; JOBS+=("$h")
+		until [ -e "$BASE/held" ]; do
+			kill -0 "$h" 2>/dev/null ||
+			    { echo "zk-lock: no lock" >&2; exit 1; }
+			sleep 0.005
+		done
+		"$BIN/zk-lock" -q -s "$RS" "$lock" -- "$stamp" \
+		    >>"$BASE/acquired" || exit 1
+		wait "$h" || exit 1
+		JOBS=()
+	done
+	paste "$BASE/released" "$BASE/acquired" | while read -r a b; do
+		echo $(( (b - a) / 1000 ))
+	done >"$BASE/handoff"
+	for r in $(seq "$REPS"); do
+		t0=$EPOCHREALTIME
+		b=$("$stamp")
+		echo $(( b / 1000 - $(us "$t0") ))
+	done >"$BASE/stampstart"
+	line=$(measured -s "$RS" -c 1 -w 1 --op set)
+	echo "$line"
+	echo "zk lock handoff reps=$REPS $(pcts <"$BASE/handoff")" \
+	    "lone_set_p50_us=$(val "$line" p50_us)" \
+	    "one_notification_p50_us=${NOTIFY:-}" \
+	    "stamp_start_p50_us=$(pcts <"$BASE/stampstart" |
+		sed 's/ .*//; s/.*=//')"
+}
+
+# versions: the sum of the versions of zk-bench's keys /zk-bench/k*.
+versions() {
+	"$BIN/zk-ls" -l -s "$RS" /zk-bench |
+	    awk '$5 ~ /^k[0-9]+$/ { s += $1 } END { printf "%d\n", s }'
+}
+
+# zk-watch -r /zk-bench into a pipe, while zk-bench sets at 8 x 100 for DUR
+# seconds, then zk-set /zk-bench/mark-end. The pipe's reader is sed, which
+# looks for the mark and prints its line number (a bash read loop would
+# be slower than zk-watch): the events are the lines before it. Sets
+# applied: the growth of the keys' versions (zk-bench's 1000 upserts, the
+# sets it counted and those answered after its deadline); it kept up if
+# every one came. events/s: the events over the time from zk-bench's start
+# to the mark read; drain: from zk-bench's exit to the mark read (the
+# mark's own zk-set included, ~4 ms); zk-watch's CPU time per event.
+zk_stream() {
+	local v0 v1 t0 t1 t2 line n c s w
+	# Prepares the 1000 keys.
+	"$BIN/zk-bench" -s "$RS" -c 4 -w 50 -d 1 --warmup 0 --op get >/dev/null
+	v0=$(versions)
+	rm -f "$BASE/events"; mkfifo "$BASE/events"
+	sed -n '\| /zk-bench/mark-end$|{=;q}' <"$BASE/events" >"$BASE/count" &
+	s=$!; JOBS+=("$s")
+	"$BIN/zk-watch" -r -s "$RS" /zk-bench >"$BASE/events" &
+	w=$!; JOBS+=("$w")
+	until watching; do
+		kill -0 "$w" 2>/dev/null || { echo "zk-watch failed" >&2; exit 1; }
+		sleep 0.01
+	done
+	t0=$EPOCHREALTIME
+	line=$("$BIN/zk-bench" -s "$RS" --op set -c 8 -w 100 -d "$DUR" \
+	    --warmup 0)
+	t1=$EPOCHREALTIME
+	"$BIN/zk-set" -q -s "$RS" /zk-bench/mark-end x || exit 1
+	wait "$s"
+	t2=$EPOCHREALTIME
+	c=$(cpu "$w")
+	jobs_down
+	v1=$(versions)
+	n=$(cat "$BASE/count")
+	echo "zk $line"
+	awk -v n="${n:-0}" -v sets=$((v1 - v0)) -v c="$c" -v tck="$TCK" \
+	    -v t0="$(us "$t0")" -v t1="$(us "$t1")" -v t2="$(us "$t2")" \
+	    'BEGIN { ev = n > 0 ? n - 1 : 0
+		printf "zk zk-watch -r into a pipe: events=%d sets_applied=%d" \
+		    " kept_up=%s events/s=%.0f drain_ms=%.1f" \
+		    " zk_watch_cpu_us_per_event=%.2f\n", ev, sets,
+		    ev == sets ? "yes" : "no", ev * 1e6 / (t2 - t0),
+		    (t2 - t1) / 1000, ev ? c * 1e6 / tck / ev : 0 }'
+}
+
+zk_recipes() {
+	fd_room
+	rstart
+	zk_watches
+	zk_handoff
+	zk_stream
+	stop
+	rm -rf "$BASE/r"
+}
+
+# ymode: ZooKeeper's mode from its srvr command (bash's /dev/tcp: no nc).
+ymode() {
+	timeout 1 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" && echo srvr >&3 &&
+	    cat <&3' "$YPORT" 2>/dev/null | awk -F': ' '/^Mode/ { print $2 }'
+}
+
+# yneed: ZooKeeper, its C client's headers and a compiler. zookeeper.sh
+# installs what is missing whatever it is asked; with a subcommand it does
+# not know it then only prints its usage.
+yneed() {
+	[ -f /usr/share/java/zookeeper.jar ] &&
+	    [ -f /usr/include/zookeeper/zookeeper.h ] &&
+	    command -v cc >/dev/null && return 0
+	[ -f "$YARDSTICK/zookeeper.sh" ] ||
+		{ echo "no yardstick at $YARDSTICK (set YARDSTICK)" >&2; exit 1; }
+	bash "$YARDSTICK/zookeeper.sh" install >/dev/null
+	if [ ! -f /usr/share/java/zookeeper.jar ] ||
+	    [ ! -f /usr/include/zookeeper/zookeeper.h ]; then
+		echo "ZooKeeper could not be installed" >&2
+		exit 1
+	fi
+}
+
+# ystart: Debian's ZooKeeper 3.8 standalone on YPORT, configured as the
+# yardstick configures its own (zookeeper.sh has no subcommand that leaves
+# a server up for another client), its data in $BASE/y.
+ystart() {
+	local end=$((SECONDS + 60))
+	rm -rf "$BASE/y"; mkdir -p "$BASE/y/data"
+	printf '%s\n' "tickTime=2000" "initLimit=10" "syncLimit=5" \
+	    "dataDir=$BASE/y/data" "clientPort=$YPORT" \
+	    "clientPortAddress=127.0.0.1" "maxClientCnxns=0" \
+	    "4lw.commands.whitelist=*" "admin.enableServer=false" \
+	    "autopurge.purgeInterval=0" >"$BASE/y/zoo.cfg"
+	java -cp "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar" \
+	    org.apache.zookeeper.server.quorum.QuorumPeerMain \
+	    "$BASE/y/zoo.cfg" >"$BASE/y/log" 2>&1 </dev/null &
+	YPID=$!
+	until [ -n "$(ymode)" ]; do
+		if ! kill -0 "$YPID" 2>/dev/null || [ "$SECONDS" -ge "$end" ]; then
+			echo "zookeeper did not serve:" >&2
+			tail -n 5 "$BASE/y/log" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+ystop() {
+	local i
+	[ -n "$YPID" ] || return 0
+	{
+		kill "$YPID"
+		for i in $(seq 100); do
+			kill -0 "$YPID" || break
+			sleep 0.1
+		done
+		kill -9 "$YPID"
+		wait "$YPID"
+	} 2>/dev/null
+	YPID=
+}
+
+# ymeasured ARGS...: one zkwatch run with ZooKeeper's CPU time per event.
+ymeasured() {
+	local c0 c1 line ok
+	c0=$(cpu "$YPID")
+	line=$("$BASE/zkwatch" -s "127.0.0.1:$YPORT" -d "$DUR" -W 0 "$@")
+	c1=$(cpu "$YPID")
+	ok=$(val "$line" ok)
+	ok=${ok:-0}
+	echo "zookeeper $line" \
+	    "server_cpu_us_per_op=$(( ok > 0 ? (c1 - c0) * 1000000 / TCK / ok : 0 ))"
+}
+
+# The yardstick of zk_watches: ZooKeeper with 1, 100 and 1000 watchers,
+# driven by zkwatch (one-shot watches set again after each event; the next
+# change once every watcher has its event and its watch back), after a
+# warm-up run for the JIT.
+zookeeper_recipes() {
+	local c
+	yneed
+	cc -O2 -o "$BASE/zkwatch" "$top/share/bench/zkwatch.c" \
+	    -lzookeeper_mt -lpthread -lm || exit 1
+	fd_room
+	ystart
+	"$BASE/zkwatch" -s "127.0.0.1:$YPORT" -c 100 -d "$WARM" -W 0 >/dev/null
+	for c in 1 100 1000; do ymeasured -c "$c"; done
+	ystop
+}
+
 case $what in
 zk) zk_side ;;
 zookeeper) zookeeper_side ;;
@@ -309,5 +613,8 @@ zk-ensemble) zk_ensemble ;;
 zk-failover) zk_failover ;;
 zk-memory-ensemble) zk_memory_ensemble ;;
 ensemble) zk_ensemble; yardstick ensemble; zk_failover; yardstick failover ;;
+recipes) zk_recipes ;;
+zookeeper-recipes) zookeeper_recipes ;;
+recipes-all) zk_recipes; zookeeper_recipes; zk_recipes ;;
 *) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -56,6 +56,11 @@ struct fake {
 	int32_t			 conn_to;
 	unsigned char		 conn_pw[ZK_PASSWD_LEN];
 	int64_t			 xids[MAXHELD];		/* request xids */
+	int			 ops[MAXHELD];		/* and ops */
+	char			 rpath[MAXHELD][32];	/* and paths: setWatches'
+							   first data watch */
+	int64_t			 rzxid[MAXHELD];	/* setWatches' lz, addWatch's
+							   since (-1: none) */
 	/* held replies */
 	struct bufferevent	*held_bev[MAXHELD];
 	int64_t			 held_xid[MAXHELD];
@@ -162,8 +167,15 @@ fake_request(struct fake *f, struct bufferevent *bev,
 		fake_send(f, bev, &rep);
 		return;
 	}
-	if (f->nrequests < MAXHELD)
+	if (f->nrequests < MAXHELD) {
 		f->xids[f->nrequests] = req->xid;
+		f->ops[f->nrequests] = req->op;
+		snprintf(f->rpath[f->nrequests], sizeof(f->rpath[0]), "%s",
+		    req->op == ZK_OP_SETWATCHES ? (req->ndata_watches > 0 ?
+		    req->data_watches[0] : "") : req->path ? req->path : "");
+		f->rzxid[f->nrequests] = req->op == ZK_OP_SETWATCHES ?
+		    req->last_zxid : req->has_since ? req->since_zxid : -1;
+	}
 	f->nrequests++;
 	if (f->hold && f->nheld < MAXHELD) {
 		f->held_bev[f->nheld] = bev;
@@ -590,6 +602,76 @@ test_connloss_then_resume(void)
 	event_base_free(base);
 }
 
+static void
+watched_get(struct zk_client *c, const char *path, struct log *l)
+{
+	struct zk_request	 req;
+
+	memset(&req, 0, sizeof(req));
+	req.op = ZK_OP_GETDATA;
+	req.path = (char *)path;
+	req.watch = 1;
+	zk_client_submit(c, &req, log_reply, l);
+}
+
+/*
+ * client.h invariant (4): on the resumed session the watches go first: a
+ * setWatches with the one-shot watch still armed and the last zxid, an
+ * addWatch of the persistent one from where it was; a one-shot watch that
+ * fired is not set again.
+ */
+static void
+test_watches_set_again(void)
+{
+	struct event_base	*base = event_base_new();
+	struct fake		*f = fake_new(base);
+	static struct log	 l;
+	struct zk_client	*c;
+	struct zk_reply		 ev;
+	int			 i, n;
+
+	memset(&l, 0, sizeof(l));
+	c = client(base, f->addr, 4000, 2000, &l);
+	ZK_ASSERT(run_until(base, &l.connected, 2000));
+	l.want = 3;
+	watched_get(c, "/w", &l);		/* answered at zxid 101 */
+	watched_get(c, "/gone", &l);		/* 102 */
+	zk_client_add_watch(c, "/p", ZK_WATCH_RECURSIVE, 0, NULL, log_reply,
+	    &l);				/* 103 */
+	ZK_ASSERT(run_until(base, &l.enough, 2000));
+	ZK_ASSERT_EQ(l.err[2], ZK_OK);
+	/* /gone fires: a one-shot watch that fired is not set again. */
+	memset(&ev, 0, sizeof(ev));
+	ev.xid = ZK_XID_EVENT;
+	ev.zxid = ++f->zxid;			/* 104 */
+	ev.event_type = ZK_EVENT_DELETED;
+	ev.path = "/gone";
+	fake_send(f, f->conns[0], &ev);
+	run_for(base, 20);
+	n = f->nrequests;
+	l.connected = 0;
+	fake_drop_all(f);
+	ZK_ASSERT(run_until(base, &l.connected, 2000));
+	get(c, "/after", &l);
+	for (i = 0; i < 200 && f->nrequests < n + 3; i++)
+		run_for(base, 5);
+	ZK_ASSERT_EQ(f->nrequests, n + 3);
+	ZK_ASSERT_EQ(f->ops[n], ZK_OP_SETWATCHES);
+	ZK_ASSERT_EQ(f->xids[n], -8);
+	ZK_ASSERT_STR(f->rpath[n], "/w");
+	ZK_ASSERT_EQ(f->rzxid[n], 104);		/* the last zxid seen */
+	ZK_ASSERT_EQ(f->ops[n + 1], ZK_OP_ADDWATCH);
+	ZK_ASSERT_EQ(f->xids[n + 1], -9);
+	ZK_ASSERT_STR(f->rpath[n + 1], "/p");
+	/* From its reply's zxid, or a later one: nothing before it is owed. */
+	ZK_ASSERT(f->rzxid[n + 1] >= 103);
+	ZK_ASSERT_EQ(f->ops[n + 2], ZK_OP_GETDATA);
+	ZK_ASSERT_STR(f->rpath[n + 2], "/after");
+	zk_client_free(c);
+	fake_free(f);
+	event_base_free(base);
+}
+
 /*
  * Connect string: whichever server it starts at, a refused port and a
  * server that is not serving are passed over for the one that serves.
@@ -957,6 +1039,7 @@ main(void)
 	ZK_RUN(test_session_established);
 	ZK_RUN(test_pipelined_in_order);
 	ZK_RUN(test_connloss_then_resume);
+	ZK_RUN(test_watches_set_again);
 	ZK_RUN(test_moves_to_next_server);
 	ZK_RUN(test_connect_timeout);
 	ZK_RUN(test_expired);
