@@ -88,3 +88,39 @@ read_frame() {
 	# Every event carried the whole data.
 	[ "$(cut -d ' ' -f 4 "$ZK_TMP/out" | sort -u)" = "$(cat "$ZK_TMP/big")" ]
 }
+
+@test "addWatch is persistent: it fires on every change, with the event's index, until removeWatch; removing it again is no watch (-121)" {
+	start_peer a maxSessionTimeout=10000
+	exec 7<>"/dev/tcp/127.0.0.1/$PORT_a"
+	printf '\x00\x00\x00\x0a\x93\x00\xf6\x81\xa2to\xcd\x27\x10' >&7
+	read_frame >/dev/null
+	# [1, addWatch, {p: /aw, m: 0}]
+	printf '\x00\x00\x00\x0d\x93\x01\x6a\x82\xa1p\xa3/aw\xa1m\x00' >&7
+	run read_frame
+	assert_output --regexp '^9401cf[0-9a-f]{16}00'
+	[ "$(zk-peer status -o json | jq .watches)" -eq 1 ]
+	zk-set /aw x
+	run read_frame		# created, index 0
+	assert_output --regexp '^94ffcf[0-9a-f]{16}00'
+	[[ "$output" == *a17401* && "$output" == *a16900* ]]
+	zk-set /aw y
+	run read_frame		# changed: the watch is still there
+	[[ "$output" == *a17403* ]]
+	zk-set /aw/c 1
+	run read_frame		# children of /aw (its child list), index 1
+	[[ "$output" == *a17404* && "$output" == *a16901* ]]
+	# [2, removeWatch, {p: /aw, m: 0}] twice
+	printf '\x00\x00\x00\x0d\x93\x02\x12\x82\xa1p\xa3/aw\xa1m\x00' >&7
+	printf '\x00\x00\x00\x0d\x93\x03\x12\x82\xa1p\xa3/aw\xa1m\x00' >&7
+	run read_frame
+	assert_output --regexp '^9402cf[0-9a-f]{16}00'
+	run read_frame
+	assert_output --regexp '^9403cf[0-9a-f]{16}d087'
+	[ "$(zk-peer status -o json | jq .watches)" -eq 0 ]
+	zk-set /aw z
+	# Nothing for it: the next frame answers a later request.
+	printf '\x00\x00\x00\x0a\x93\x04\x04\x81\xa1p\xa3/aw' >&7
+	run read_frame
+	assert_output --regexp '^9404'
+	exec 7>&-
+}

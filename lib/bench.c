@@ -300,35 +300,39 @@ wake(evutil_socket_t fd, short what, void *arg)
 	*(int *)arg = 1;
 }
 
-/*
- * Runs the loop until done(b) or ms passed (0: no limit). Returns whether
- * done(b) holds.
- */
-static int
-run(struct bench *b, int (*done)(struct bench *), int64_t ms)
+int
+zk_bench_loop(struct event_base *base, int (*done)(void *), void *arg,
+    int64_t ms)
 {
 	struct event	*t = NULL;
 	struct timeval	 tv;
 	int		 late = 0;
 
 	if (ms > 0) {
-		t = evtimer_new(b->base, wake, &late);
+		t = evtimer_new(base, wake, &late);
 		tv.tv_sec = ms / 1000;
 		tv.tv_usec = (ms % 1000) * 1000;
 		evtimer_add(t, &tv);
 	}
-	while (!done(b) && !late)
-		if (event_base_loop(b->base, EVLOOP_ONCE) != 0)
+	while (!done(arg) && !late)
+		if (event_base_loop(base, EVLOOP_ONCE) != 0)
 			break;
 	if (t != NULL)
 		event_free(t);
-	return done(b);
+	return done(arg);
+}
+
+static int
+run(struct bench *b, int (*done)(void *), int64_t ms)
+{
+	return zk_bench_loop(b->base, done, b, ms);
 }
 
 /* Every session connected, or one gave up. */
 static int
-all_connected(struct bench *b)
+all_connected(void *arg)
 {
+	struct bench	*b = arg;
 	int	 i, st, n = 0;
 
 	for (i = 0; i < b->o->conns; i++) {
@@ -341,14 +345,16 @@ all_connected(struct bench *b)
 }
 
 static int
-idle(struct bench *b)
+idle(void *arg)
 {
+	struct bench	*b = arg;
 	return b->busy == 0;
 }
 
 static int
-all_finished(struct bench *b)
+all_finished(void *arg)
 {
+	struct bench	*b = arg;
 	int	 i;
 
 	for (i = 0; i < b->o->conns; i++)
@@ -359,8 +365,9 @@ all_finished(struct bench *b)
 }
 
 static int
-drained_or_over(struct bench *b)
+drained_or_over(void *arg)
 {
+	struct bench	*b = arg;
 	return b->phase == P_DRAIN && b->busy == 0;
 }
 

@@ -136,39 +136,17 @@ on_prepared(struct zk_client *c, const struct zk_reply *rep, void *arg)
 	b->prepared++;
 }
 
-static void
-wake(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(int *)arg = 1;
-}
-
-/* Runs the loop until *flag, or ms passed (0: no limit); *flag. */
+/* Runs the loop until done(b) or ms passed (0: no limit); done(b). */
 static int
-loop_until(struct wbench *b, int (*done)(struct wbench *), int64_t ms)
+loop_until(struct wbench *b, int (*done)(void *), int64_t ms)
 {
-	struct event	*t = NULL;
-	struct timeval	 tv;
-	int		 late = 0;
-
-	if (ms > 0) {
-		t = evtimer_new(b->base, wake, &late);
-		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
-		evtimer_add(t, &tv);
-	}
-	while (!done(b) && !late)
-		if (event_base_loop(b->base, EVLOOP_ONCE) != 0)
-			break;
-	if (t != NULL)
-		event_free(t);
-	return done(b);
+	return zk_bench_loop(b->base, done, b, ms);
 }
 
 static int
-all_connected(struct wbench *b)
+all_connected(void *arg)
 {
+	struct wbench	*b = arg;
 	int	 i, n = 0, st;
 
 	for (i = 0; i <= b->o->conns; i++) {
@@ -182,20 +160,23 @@ all_connected(struct wbench *b)
 }
 
 static int
-setup_done(struct wbench *b)
+setup_done(void *arg)
 {
+	struct wbench	*b = arg;
 	return b->prepared == 2 || b->err != ZK_OK;
 }
 
 static int
-all_added(struct wbench *b)
+all_added(void *arg)
 {
+	struct wbench	*b = arg;
 	return b->nadded == b->o->conns;
 }
 
 static int
-all_finished(struct wbench *b)
+all_finished(void *arg)
 {
+	struct wbench	*b = arg;
 	int	 i;
 
 	for (i = 0; i < b->o->conns; i++)
@@ -207,8 +188,9 @@ all_finished(struct wbench *b)
 
 /* The change was answered and every watcher has had it. */
 static int
-round_over(struct wbench *b)
+round_over(void *arg)
 {
+	struct wbench	*b = arg;
 	return b->set_done && (b->got == b->o->conns || b->set_failed);
 }
 

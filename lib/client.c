@@ -1036,62 +1036,8 @@ zk_client_session_timeout(const struct zk_client *c)
 	return c->timeout_ms;
 }
 
-/* The user's addWatch: what its reply is for. */
-struct add_ctx {
-	void		*h;		/* the record's handle */
-	zk_reply_fn	 fn;
-	void		*arg;
-};
-
-static void
-add_done(struct zk_client *c, const struct zk_reply *rep, void *arg)
+struct zk_cwatch *
+zk_client_cwatch(struct zk_client *c)
 {
-	struct add_ctx	*a = arg;
-
-	if (rep->err == ZK_ECONNLOSS && !c->freed && !terminal(c->state))
-		/* Sent again on the next connection; answered then. */
-		zk_cwatch_add_lost(c->cw, a->h, a->fn, a->arg);
-	else {
-		zk_cwatch_added(c->cw, a->h, rep);
-		if (a->fn != NULL)
-			a->fn(c, rep, a->arg);
-	}
-	free(a);
-}
-
-void
-zk_client_add_watch(struct zk_client *c, const char *path, int mode,
-    int want_data, const struct zk_evpos *since, zk_reply_fn fn, void *arg)
-{
-	struct zk_request	 req;
-	struct add_ctx		*a = zk_xcalloc(1, sizeof(*a));
-
-	a->h = zk_cwatch_add(c->cw, path, mode, want_data, since);
-	a->fn = fn;
-	a->arg = arg;
-	memset(&req, 0, sizeof(req));
-	req.op = ZK_OP_ADDWATCH;
-	req.path = (char *)path;
-	req.watch_mode = mode;
-	req.want_data = want_data;
-	if (since != NULL) {
-		req.has_since = 1;
-		req.since_zxid = since->zxid;
-		req.since_index = since->index;
-	}
-	zk_client_submit(c, &req, add_done, a);
-}
-
-void
-zk_client_remove_watch(struct zk_client *c, const char *path, int mode,
-    zk_reply_fn fn, void *arg)
-{
-	struct zk_request	 req;
-
-	(void)zk_cwatch_remove(c->cw, path, mode);
-	memset(&req, 0, sizeof(req));
-	req.op = ZK_OP_REMOVEWATCH;
-	req.path = (char *)path;
-	req.watch_mode = mode;
-	zk_client_submit(c, &req, fn, arg);
+	return c->cw;
 }

@@ -85,6 +85,10 @@ struct zk_evpos {
 	int32_t		 index;		/* ZK_EVINDEX_ALL: after all of zxid */
 };
 
+/* Is the event (zxid, index) after p? Everything is after NULL. */
+int		 zk_evpos_after(const struct zk_evpos *p, int64_t zxid,
+		    int32_t index);
+
 /*
  * Adds a persistent watch (mode ZK_WATCH_PERSISTENT or ZK_WATCH_RECURSIVE,
  * want_data: events carry the new data) on path and keeps it, invariant

@@ -2,7 +2,8 @@
  * The client's record of its watches (client_watch.h): one-shot ones as
  * the server confirmed them, persistent ones with the position of the last
  * event each was given, and what to send to set them all again on a new
- * connection.
+ * connection; and client.h's zk_client_add_watch and remove_watch, which
+ * keep it.
  *
  * Watches are few per client (a tool holds one or two), so plain arrays
  * scanned in full are the simplest correct choice here.
@@ -158,13 +159,19 @@ known(const struct zk_cwatch *w, const struct persistent *p)
 	return 0;
 }
 
+int
+zk_evpos_after(const struct zk_evpos *p, int64_t zxid, int32_t index)
+{
+	if (p == NULL || zxid > p->zxid)
+		return 1;
+	return zxid == p->zxid && index > p->index;
+}
+
 /* Is (zxid, index) after p's position? */
 static int
 after(const struct persistent *p, int64_t zxid, int32_t index)
 {
-	if (!p->has_pos || zxid > p->pos.zxid)
-		return 1;
-	return zxid == p->pos.zxid && index > p->pos.index;
+	return zk_evpos_after(p->has_pos ? &p->pos : NULL, zxid, index);
 }
 
 static void
@@ -416,4 +423,70 @@ size_t
 zk_cwatch_count(const struct zk_cwatch *w)
 {
 	return w->none + w->nper;
+}
+
+/* The public face of the record: client.h */
+
+/* The user's addWatch: what its reply is for. */
+struct add_ctx {
+	void		*h;		/* the record's handle */
+	zk_reply_fn	 fn;
+	void		*arg;
+};
+
+static void
+add_done(struct zk_client *c, const struct zk_reply *rep, void *arg)
+{
+	struct add_ctx	*a = arg;
+	struct zk_cwatch *w = zk_client_cwatch(c);
+	int		 st = zk_client_state(c);
+
+	if (rep->err == ZK_ECONNLOSS && st != ZK_STATE_EXPIRED &&
+	    st != ZK_STATE_CLOSED && st != ZK_STATE_FAILED)
+		/* Sent again on the next connection; answered then. */
+		zk_cwatch_add_lost(w, a->h, a->fn, a->arg);
+	else {
+		zk_cwatch_added(w, a->h, rep);
+		if (a->fn != NULL)
+			a->fn(c, rep, a->arg);
+	}
+	free(a);
+}
+
+void
+zk_client_add_watch(struct zk_client *c, const char *path, int mode,
+    int want_data, const struct zk_evpos *since, zk_reply_fn fn, void *arg)
+{
+	struct zk_request	 req;
+	struct add_ctx		*a = zk_xcalloc(1, sizeof(*a));
+
+	a->h = zk_cwatch_add(zk_client_cwatch(c), path, mode, want_data,
+	    since);
+	a->fn = fn;
+	a->arg = arg;
+	memset(&req, 0, sizeof(req));
+	req.op = ZK_OP_ADDWATCH;
+	req.path = (char *)path;
+	req.watch_mode = mode;
+	req.want_data = want_data;
+	if (since != NULL) {
+		req.has_since = 1;
+		req.since_zxid = since->zxid;
+		req.since_index = since->index;
+	}
+	zk_client_submit(c, &req, add_done, a);
+}
+
+void
+zk_client_remove_watch(struct zk_client *c, const char *path, int mode,
+    zk_reply_fn fn, void *arg)
+{
+	struct zk_request	 req;
+
+	(void)zk_cwatch_remove(zk_client_cwatch(c), path, mode);
+	memset(&req, 0, sizeof(req));
+	req.op = ZK_OP_REMOVEWATCH;
+	req.path = (char *)path;
+	req.watch_mode = mode;
+	zk_client_submit(c, &req, fn, arg);
 }

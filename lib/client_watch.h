@@ -98,6 +98,9 @@ void		 zk_cwatch_readd_reply(struct zk_cwatch *w,
 		    const struct zk_reply *rep, char **path_out,
 		    zk_reply_fn *fn_out, void **arg_out);
 
+/* The record of c (client.c owns it). */
+struct zk_cwatch *zk_client_cwatch(struct zk_client *c);
+
 /* Watches recorded (one-shot and persistent), for tests. */
 size_t		 zk_cwatch_count(const struct zk_cwatch *w);
 

@@ -14,6 +14,7 @@
  * Invariants (fields.h's (1)-(4), and):
  *  (5) The object tree is never indexed past a size it states.
  */
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,6 +429,24 @@ zk_fields_int(const msgpack_object *o, int64_t min, int64_t max,
 		return zk_error_set(e, ZK_EMARSHALLING,
 		    "%s is not an integer", what);
 	return zk_error_set(e, ZK_EMARSHALLING, "%s is out of range", what);
+}
+
+int
+zk_fields_code(const msgpack_object *o, const char *what,
+    const char *unknown, int64_t *code, struct zk_error *e)
+{
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+		/* Beyond INT64_MAX it must not wrap onto a negative code. */
+		if (o->via.u64 > INT64_MAX)
+			return zk_error_set(e, ZK_EUNIMPLEMENTED, "%s %" PRIu64,
+			    unknown, o->via.u64);
+		*code = (int64_t)o->via.u64;
+	} else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		*code = o->via.i64;
+	else
+		return zk_error_set(e, ZK_EMARSHALLING, "%s is not an integer",
+		    what);
+	return ZK_OK;
 }
 
 /* A field's integer in [min, max], with "what: field" in the message. */

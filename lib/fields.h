@@ -131,6 +131,14 @@ int		 zk_fields_unpack(struct msgpack_unpacked *u, const char *buf,
 		    size_t len, size_t max_values, const char *what,
 		    struct zk_error *e);
 
+/*
+ * An op or txn type code, any integer: ZK_EMARSHALLING ("<what> is not an
+ * integer") when o is none, ZK_EUNIMPLEMENTED ("<unknown> N") beyond
+ * int64. The caller looks the code up and says "<unknown> N" if unknown.
+ */
+int		 zk_fields_code(const struct msgpack_object *o, const char *what,
+		    const char *unknown, int64_t *code, struct zk_error *e);
+
 /* An integer in [min, max]; else ZK_EMARSHALLING naming what. */
 int		 zk_fields_int(const struct msgpack_object *o, int64_t min,
 		    int64_t max, const char *what, int64_t *v,

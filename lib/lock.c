@@ -20,6 +20,7 @@
 #include "client_sync.h"
 #include "lock.h"
 #include "output.h"
+#include "path.h"
 #include "proto.h"
 #include "util.h"
 
@@ -27,21 +28,6 @@
 #define SID_DIGITS	16	/* our session id, %016llx */
 #define CREATE_TRIES	20	/* container gone, or connection lost, again */
 #define DELETE_TRIES	5	/* connection lost under our delete */
-
-static char *
-join(const char *dir, const char *name)
-{
-	size_t	 dn = strlen(dir), nn = strlen(name);
-	char	*p;
-
-	if (strcmp(dir, "/") == 0)
-		dn = 0;
-	p = zk_xmalloc(dn + nn + 2);
-	memcpy(p, dir, dn);
-	p[dn] = '/';
-	memcpy(p + dn + 1, name, nn + 1);
-	return p;
-}
 
 static int
 all_in(const char *p, size_t n, const char *set)
@@ -195,7 +181,7 @@ find_ours(struct zk_sync *s, const char *dir, const char *kind,
 	for (i = 0; i < cnt && rc == ZK_OK; i++) {
 		if (v[i].session != sid || strcmp(v[i].kind, kind) != 0)
 			continue;
-		p = join(dir, v[i].name);
+		p = zk_path_join(dir, v[i].name);
 		if (found)
 			rc = delete_path(s, p, e);
 		else if ((rc = zk_sync_exists(s, p, &st, e)) == ZK_OK) {
@@ -228,7 +214,7 @@ zk_lock_node_create(struct zk_sync *s, const char *dir, const char *kind,
 	sid = zk_client_session_id(zk_sync_client(s));
 	snprintf(name, sizeof(name), "%s-%016" PRIx64 "-", kind,
 	    (uint64_t)sid);
-	prefix = join(dir, name);
+	prefix = zk_path_join(dir, name);
 	for (tries = 0; tries < CREATE_TRIES; tries++) {
 		if (deadline_ms > 0 && zk_now_mono_ms() >= deadline_ms) {
 			rc = zk_error_set(e, ZK_ETIMEOUT, "no place in the "
@@ -320,7 +306,7 @@ place(struct zk_sync *s, const struct zk_lock_node *n,
 			*at = i;
 			found = 1;
 		} else if (v[i].session == sid) {
-			p = join(n->dir, v[i].name);
+			p = zk_path_join(n->dir, v[i].name);
 			rc = delete_path(s, p, e);
 			free(p);
 			if (rc != ZK_OK)
@@ -376,7 +362,7 @@ zk_lock_wait(struct zk_sync *s, struct zk_lock_node *n, zk_lock_rule_fn rule,
 			zk_lock_children_free(v, cnt);
 			return ZK_OK;
 		}
-		p = join(n->dir, ahead->name);
+		p = zk_path_join(n->dir, ahead->name);
 		zk_lock_children_free(v, cnt);
 		if (busy_ms == 0) {
 			free(p);

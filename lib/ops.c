@@ -24,6 +24,7 @@
 #include "client.h"
 #include "client_sync.h"
 #include "ops.h"
+#include "path.h"
 #include "proto.h"
 
 #define UPSERT_TRIES	5	/* set/create races before giving up */
@@ -98,21 +99,6 @@ zk_ops_upsert(struct zk_sync *s, const struct zk_ops_write *w, char **created,
 	return rc;
 }
 
-static char *
-join(const char *parent, const char *name)
-{
-	size_t	 pn = strlen(parent), nn = strlen(name);
-	char	*p;
-
-	if (strcmp(parent, "/") == 0)
-		pn = 0;
-	p = zk_xmalloc(pn + nn + 2);
-	memcpy(p, parent, pn);
-	p[pn] = '/';
-	memcpy(p + pn + 1, name, nn + 1);
-	return p;
-}
-
 static int
 cmp_names(const void *a, const void *b)
 {
@@ -170,7 +156,7 @@ zk_ops_walk(struct zk_sync *s, const char *path, int self, zk_ops_visit_fn fn,
 		if (rc == ZK_OK && count > 0) {
 			qsort(names, count, sizeof(*names), cmp_names);
 			for (i = count; i-- > 0;)
-				strv_push(&stack, join(p, names[i]));
+				strv_push(&stack, zk_path_join(p, names[i]));
 		}
 		if (names != NULL)
 			zk_names_free(names, count);

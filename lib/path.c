@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "path.h"
+#include "util.h"
 
 #define K1	0x9e3779b97f4a7c15ULL	/* 2^64 / golden ratio, odd */
 #define K2	0xd6e8feb86659fd93ULL	/* another odd constant, well mixed */
@@ -184,4 +185,19 @@ zk_path_hash(uint64_t seed, const void *buf, size_t len)
 	h ^= h >> 32;
 	h *= K2;
 	return h ^ (h >> 31);
+}
+
+char *
+zk_path_join(const char *parent, const char *name)
+{
+	size_t	 pn = strlen(parent), nn = strlen(name);
+	char	*p;
+
+	if (strcmp(parent, "/") == 0)
+		pn = 0;
+	p = zk_xmalloc(pn + nn + 2);
+	memcpy(p, parent, pn);
+	p[pn] = '/';
+	memcpy(p + pn + 1, name, nn + 1);
+	return p;
 }

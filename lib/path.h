@@ -38,6 +38,9 @@ int		 zk_path_validate_sequential(const char *p, size_t len,
  */
 size_t		 zk_path_parent_len(const char *p, size_t len);
 
+/* A new string: parent and child name joined ("/", "a" -> "/a"). */
+char		*zk_path_join(const char *parent, const char *name);
+
 /* The last component of a valid path: "/a/b" -> "b"; "/" -> "". Borrowed. */
 const char	*zk_path_base(const char *p);
 

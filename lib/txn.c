@@ -145,21 +145,15 @@ static int
 gettype(const msgpack_object *o, const char *what, const char *unknown,
     const struct txndesc **d, struct zk_error *e)
 {
+	int64_t	 c;
+	int	 rc;
+
 	*d = NULL;
-	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-		/* Beyond INT64_MAX it must not wrap onto a negative type. */
-		if (o->via.u64 <= INT64_MAX)
-			*d = findtype((int64_t)o->via.u64);
-		if (*d == NULL)
-			return zk_error_set(e, ZK_EUNIMPLEMENTED, "%s %" PRIu64,
-			    unknown, o->via.u64);
-	} else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-		if ((*d = findtype(o->via.i64)) == NULL)
-			return zk_error_set(e, ZK_EUNIMPLEMENTED, "%s %" PRId64,
-			    unknown, o->via.i64);
-	} else
-		return zk_error_set(e, ZK_EMARSHALLING, "%s is not an integer",
-		    what);
+	if ((rc = zk_fields_code(o, what, unknown, &c, e)) != ZK_OK)
+		return rc;
+	if ((*d = findtype(c)) == NULL)
+		return zk_error_set(e, ZK_EUNIMPLEMENTED, "%s %" PRId64,
+		    unknown, c);
 	return ZK_OK;
 }
 

@@ -90,9 +90,7 @@ terminal(int state)
 static int
 after_pos(const struct zk_watchstream *ws, int64_t zxid, int32_t index)
 {
-	if (!ws->has_pos || zxid > ws->pos.zxid)
-		return 1;
-	return zxid == ws->pos.zxid && index > ws->pos.index;
+	return zk_evpos_after(ws->has_pos ? &ws->pos : NULL, zxid, index);
 }
 
 static void
