@@ -11,9 +11,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +21,8 @@
 #include <event2/event.h>
 
 #include "cli.h"
+#include "output.h"
+#include "spawn.h"
 #include "watchstream.h"
 
 #define CLOSE_WAIT_MS	2000	/* for the closeSession reply */
@@ -76,29 +75,6 @@ limit_reached(const struct watch *w)
 	return w->count > 0 && w->seen >= w->count;
 }
 
-/* "0x1a" (as zk-stat prints zxids) or "26"; nothing else. */
-static int
-parse_zxid(const char *s, int64_t *v)
-{
-	unsigned long long	 n;
-	char			*end;
-	int			 base = 10;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!(base == 16 ? isxdigit((unsigned char)s[0]) :
-	    isdigit((unsigned char)s[0])))
-		return -1;
-	errno = 0;
-	n = strtoull(s, &end, base);
-	if (*end != '\0' || errno != 0 || n > INT64_MAX)
-		return -1;
-	*v = (int64_t)n;
-	return 0;
-}
-
 static void
 print_event(struct watch *w, const struct zk_reply *ev)
 {
@@ -130,34 +106,6 @@ print_event(struct watch *w, const struct zk_reply *ev)
 	}
 }
 
-/* In the child: the event in the environment, the signals as we found them. */
-static void
-child(struct watch *w, const struct zk_reply *ev, int errfd)
-{
-	struct sigaction	 dfl;
-	char			 zxid[32];
-	size_t			 i;
-	int			 err;
-
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	for (i = 0; i < NEND; i++)
-		sigaction(end_signals[i], &w->saved[i], NULL);
-	sigaction(SIGCHLD, &dfl, NULL);
-	sigaction(SIGPIPE, &dfl, NULL);
-	snprintf(zxid, sizeof(zxid), "0x%" PRIx64, (uint64_t)ev->zxid);
-	if (setenv("ZK_EVENT", zk_out_event_name(ev->event_type), 1) != 0 ||
-	    setenv("ZK_PATH", ev->path, 1) != 0 ||
-	    setenv("ZK_ZXID", zxid, 1) != 0)
-		err = errno;
-	else {
-		execvp(w->cli->cmd[0], w->cli->cmd);
-		err = errno;
-	}
-	(void)!write(errfd, &err, sizeof(err));
-	_exit(err == ENOENT ? 127 : 126);
-}
-
 /*
  * Starts CMD for ev. A CMD that cannot be run at all ends zk-watch with
  * 127 (not found) or 126, as env(1) and the shell do: no later event
@@ -167,32 +115,17 @@ static void
 spawn(struct watch *w, const struct zk_reply *ev)
 {
 	struct zk_error	 e;
-	ssize_t		 n;
-	int		 fds[2], err;
+	char		 zxid[32];
+	const char	*env[] = { "ZK_EVENT", zk_out_event_name(ev->event_type),
+			    "ZK_PATH", ev->path, "ZK_ZXID", zxid, NULL };
+	int		 status;
 
-	if (pipe2(fds, O_CLOEXEC) != 0 || (w->pid = fork()) < 0) {
-		zk_error_set(&e, ZK_ESYSTEM, "cannot run %s: %s",
-		    w->cli->cmd[0], strerror(errno));
-		zk_cli_fail(w->cli, NULL, &e);
-		stop(w);
+	snprintf(zxid, sizeof(zxid), "0x%" PRIx64, (uint64_t)ev->zxid);
+	if (zk_spawn(w->cli->cmd, env, end_signals, w->saved, NEND, &w->pid,
+	    &status, &e) == ZK_OK)
 		return;
-	}
-	if (w->pid == 0)
-		child(w, ev, fds[1]);
-	close(fds[1]);
-	/* exec closes the pipe: nothing read means CMD runs. */
-	do
-		n = read(fds[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(fds[0]);
-	if (n != (ssize_t)sizeof(err))
-		return;
-	while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	w->pid = -1;
-	zk_error_set(&e, ZK_ESYSTEM, "%s: %s", w->cli->cmd[0], strerror(err));
 	zk_cli_fail(w->cli, NULL, &e);
-	w->cli->status = err == ENOENT ? 127 : 126;
+	w->cli->status = status;
 	stop(w);
 }
 
@@ -253,31 +186,11 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	stop(w);
 }
 
-static void
-on_close_timer(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(int *)arg = 1;
-}
-
 /* Closes the session, so the server drops the watch now, not at expiry. */
 static void
 close_stream(struct watch *w)
 {
-	struct timeval	 tv = { CLOSE_WAIT_MS / 1000, 0 };
-	struct event	*timer;
-	int		 late = 0;
-
-	zk_watchstream_close(w->ws);
-	timer = evtimer_new(w->base, on_close_timer, &late);
-	if (timer != NULL)
-		evtimer_add(timer, &tv);
-	while (timer != NULL && !late && !zk_watchstream_closed(w->ws))
-		if (event_base_loop(w->base, EVLOOP_ONCE) != 0)
-			break;
-	if (timer != NULL)
-		event_free(timer);
+	zk_watchstream_close_wait(w->ws, CLOSE_WAIT_MS);
 	zk_watchstream_free(w->ws);
 	w->ws = NULL;
 }
@@ -291,7 +204,7 @@ setup(struct watch *w, struct zk_watchstream_opts *o, struct zk_evpos *since)
 	if (cli->has[O_COUNT] &&
 	    zk_cli_number(cli, O_COUNT, 1, INT64_MAX, &w->count) != ZK_OK)
 		return -1;
-	if (cli->has[O_SINCE] && parse_zxid(cli->arg[O_SINCE], &zxid) != 0) {
+	if (cli->has[O_SINCE] && zk_cli_zxid(cli->arg[O_SINCE], &zxid) != 0) {
 		zk_cli_usage(cli, "--since: '%s' is not a zxid (0x hex or "
 		    "decimal)", cli->arg[O_SINCE]);
 		return -1;

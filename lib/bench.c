@@ -43,6 +43,7 @@
 #include "bench.h"
 #include "client.h"
 #include "error.h"
+#include "loop.h"
 #include "output.h"
 #include "proto.h"
 #include "util.h"
@@ -292,40 +293,11 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void
-wake(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(int *)arg = 1;
-}
-
-int
-zk_bench_loop(struct event_base *base, int (*done)(void *), void *arg,
-    int64_t ms)
-{
-	struct event	*t = NULL;
-	struct timeval	 tv;
-	int		 late = 0;
-
-	if (ms > 0) {
-		t = evtimer_new(base, wake, &late);
-		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
-		evtimer_add(t, &tv);
-	}
-	while (!done(arg) && !late)
-		if (event_base_loop(base, EVLOOP_ONCE) != 0)
-			break;
-	if (t != NULL)
-		event_free(t);
-	return done(arg);
-}
 
 static int
 run(struct bench *b, int (*done)(void *), int64_t ms)
 {
-	return zk_bench_loop(b->base, done, b, ms);
+	return zk_loop_until(b->base, done, b, ms);
 }
 
 /* Every session connected, or one gave up. */

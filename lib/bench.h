@@ -75,14 +75,6 @@ int		 zk_bench_run(const struct zk_bench_opts *o,
 		    struct zk_bench_result *r, struct zk_error *e);
 
 /*
- * Runs base until done(arg), or ms passed (0: no limit); returns done(arg).
- * The loop both load generators wait in.
- */
-struct event_base;
-int		 zk_bench_loop(struct event_base *base, int (*done)(void *),
-		    void *arg, int64_t ms);
-
-/*
  * --op watch (bench_watch.c): conns sessions hold a persistent watch on
  * one node while one more session changes it, one change at a time; the
  * result counts events delivered, and the percentiles are delivery times

@@ -16,6 +16,7 @@
 #include "bench.h"
 #include "client.h"
 #include "error.h"
+#include "loop.h"
 #include "proto.h"
 #include "util.h"
 
@@ -140,7 +141,7 @@ on_prepared(struct zk_client *c, const struct zk_reply *rep, void *arg)
 static int
 loop_until(struct wbench *b, int (*done)(void *), int64_t ms)
 {
-	return zk_bench_loop(b->base, done, b, ms);
+	return zk_loop_until(b->base, done, b, ms);
 }
 
 static int

@@ -784,3 +784,25 @@ zk_cli_done(struct zk_cli *cli)
 	cli->argv = NULL;
 	return cli->status;
 }
+
+int
+zk_cli_zxid(const char *s, int64_t *v)
+{
+	unsigned long long	 n;
+	char			*end;
+	int			 base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!(base == 16 ? isxdigit((unsigned char)s[0]) :
+	    isdigit((unsigned char)s[0])))
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, base);
+	if (*end != '\0' || errno != 0 || n > INT64_MAX)
+		return -1;
+	*v = (int64_t)n;
+	return 0;
+}

@@ -72,6 +72,9 @@ struct zk_cli {
 	struct zk_buf	 out;		/* stdout bytes not yet written */
 };
 
+/* A ZXID argument as the tools print them: "0x1a" or "26"; 0, else -1. */
+int		 zk_cli_zxid(const char *s, int64_t *v);
+
 /*
  * Parses argv by spec (getopt_long: flags and operands in any order; "--"
  * before the first operand ends the flags, after it with ZK_CLI_CMD it

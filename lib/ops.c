@@ -26,6 +26,7 @@
 #include "ops.h"
 #include "path.h"
 #include "proto.h"
+#include "spawn.h"
 
 #define UPSERT_TRIES	5	/* set/create races before giving up */
 #define DELETE_TRIES	5	/* walks of a subtree that keeps growing */
@@ -507,56 +508,6 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 static const int held_signals[] = { SIGINT, SIGTERM, SIGHUP };
 #define NHELD	(sizeof(held_signals) / sizeof(held_signals[0]))
 
-/* Starts CMD; the child gets back the signal dispositions we found. */
-static int
-spawn(struct hold *h, char *const argv[], const struct sigaction *saved,
-    int *status, struct zk_error *e)
-{
-	struct sigaction	 dfl;
-	sigset_t		 none;
-	size_t			 i;
-	ssize_t			 n;
-	int			 fds[2], err = 0;
-
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return zk_error_set(e, ZK_ESYSTEM, "pipe: %s", strerror(errno));
-	if ((h->pid = fork()) < 0) {
-		err = errno;
-		close(fds[0]);
-		close(fds[1]);
-		return zk_error_set(e, ZK_ESYSTEM, "fork: %s", strerror(err));
-	}
-	if (h->pid == 0) {
-		memset(&dfl, 0, sizeof(dfl));
-		dfl.sa_handler = SIG_DFL;
-		for (i = 0; i < NHELD; i++)
-			sigaction(held_signals[i], &saved[i], NULL);
-		sigaction(SIGPIPE, &dfl, NULL);
-		sigaction(SIGCHLD, &dfl, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* Our own descriptors are close-on-exec: CMD gets only its own. */
-		execvp(argv[0], argv);
-		err = errno;
-		(void)!write(fds[1], &err, sizeof(err));
-		_exit(err == ENOENT ? 127 : 126);
-	}
-	close(fds[1]);
-	/* exec closes the pipe (O_CLOEXEC): nothing read means CMD runs. */
-	do
-		n = read(fds[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(fds[0]);
-	if (n == (ssize_t)sizeof(err)) {
-		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		h->pid = -1;
-		*status = err == ENOENT ? 127 : 126;
-		return zk_error_set(e, ZK_ESYSTEM, "%s: %s", argv[0],
-		    strerror(err));
-	}
-	return ZK_OK;
-}
 
 /* Ends CMD after the session was lost, invariant (3). */
 static void
@@ -616,7 +567,8 @@ zk_ops_hold(struct zk_sync *s, char *const argv[], int32_t session_timeout_ms,
 	evtimer_add(tick, &tv);
 
 	if (argv != NULL)
-		rc = spawn(&h, argv, saved, status, e);
+		rc = zk_spawn(argv, NULL, held_signals, saved, NHELD, &h.pid,
+		    status, e);
 	else {
 		zk_ops_input_init(&drain, STDIN_FILENO);
 		if (drain.pollable) {

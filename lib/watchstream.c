@@ -35,6 +35,7 @@
 #include "events.h"
 #include "proto.h"
 #include "util.h"
+#include "loop.h"
 #include "watchstream.h"
 
 /* An event taken in while the stream was held: owned copies. */
@@ -441,4 +442,17 @@ zk_watchstream_free(struct zk_watchstream *ws)
 	free(ws->servers);
 	free(ws->path);
 	free(ws);
+}
+
+static int
+is_closed(void *arg)
+{
+	return zk_watchstream_closed(arg);
+}
+
+void
+zk_watchstream_close_wait(struct zk_watchstream *ws, int64_t ms)
+{
+	zk_watchstream_close(ws);
+	(void)zk_loop_until(ws->base, is_closed, ws, ms);
 }

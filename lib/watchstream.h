@@ -90,6 +90,10 @@ void		 zk_watchstream_close(struct zk_watchstream *ws);
 /* 1 when nothing is left to send: the close was answered or is moot. */
 int		 zk_watchstream_closed(const struct zk_watchstream *ws);
 
+/* Closes and runs the loop until that is done or ms passed. */
+void		 zk_watchstream_close_wait(struct zk_watchstream *ws,
+		    int64_t ms);
+
 void		 zk_watchstream_free(struct zk_watchstream *ws);
 
 #endif
