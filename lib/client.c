@@ -346,6 +346,8 @@ finish(struct zk_client *c, int state, int err)
 	c->state = state;
 	c->term_err = err;
 	fail_all(c, err);
+	if (!c->freed)
+		zk_cwatch_fail_lost(c->cw, c, err);
 	if (c->rejects.len > 0)
 		event_active(c->reject_ev, EV_TIMEOUT, 0);
 	notify(c, state);
@@ -991,6 +993,7 @@ zk_client_free(struct zk_client *c)
 		answer_err(c, &p, terminal(c->state) ? c->term_err :
 		    ZK_ECONNLOSS);
 	}
+	zk_cwatch_fail_lost(c->cw, c, ZK_ECONNLOSS);
 	leave(c);
 }
 

@@ -134,17 +134,17 @@ zk_cwatch_add(struct zk_cwatch *w, const char *path, int mode, int want_data,
 static void
 forget(struct zk_cwatch *w, struct persistent *p)
 {
-	size_t	 i, j;
+	size_t	 i;
 
 	for (i = 0; i < w->nper; i++)
 		if (w->per[i] == p) {
 			w->per[i] = w->per[--w->nper];
 			break;
 		}
-	for (i = j = 0; i < w->nreadd; i++)
-		if (w->readd[i] != p)
-			w->readd[j++] = w->readd[i];
-	w->nreadd = j;
+	/* Its re-add is still answered: the slot stays, empty (readd_reply). */
+	for (i = 0; i < w->nreadd; i++)
+		if (w->readd[i] == p)
+			w->readd[i] = NULL;
 	persistent_free(p);
 }
 
@@ -351,18 +351,6 @@ zk_cwatch_resume(struct zk_cwatch *w, int64_t last_zxid, struct zk_buf *out)
 	struct setw		 sw;
 	size_t			 i, frames = 0;
 
-	/* Split so that each request is within the server's limits. */
-	memset(&sw, 0, sizeof(sw));
-	setw_flush(&sw, last_zxid, out, &frames);
-	for (i = 0; i < w->none; i++) {
-		if (sw.req.ndata_watches + sw.req.nexist_watches +
-		    sw.req.nchild_watches >= SETW_PATHS ||
-		    sw.bytes + strlen(w->one[i].path) > SETW_BYTES)
-			setw_flush(&sw, last_zxid, out, &frames);
-		setw_add(&sw, &w->one[i]);
-	}
-	setw_flush(&sw, last_zxid, out, &frames);
-	free(sw.req.data_watches);
 	w->nreadd = 0;
 	for (i = 0; i < w->nper; i++) {
 		p = w->per[i];
@@ -387,6 +375,24 @@ zk_cwatch_resume(struct zk_cwatch *w, int64_t last_zxid, struct zk_buf *out)
 		w->readd[w->nreadd++] = p;
 		frames++;
 	}
+	/*
+	 * One-shot watches after them: setWatches may answer with events at
+	 * a node's mzxid, which must not move a persistent watch past what
+	 * its own replay still has to deliver (invariant (2)); once the
+	 * re-adds are answered, the watches are past them already. Split so
+	 * that each request is within the server's limits.
+	 */
+	memset(&sw, 0, sizeof(sw));
+	setw_flush(&sw, last_zxid, out, &frames);
+	for (i = 0; i < w->none; i++) {
+		if (sw.req.ndata_watches + sw.req.nexist_watches +
+		    sw.req.nchild_watches >= SETW_PATHS ||
+		    sw.bytes + strlen(w->one[i].path) > SETW_BYTES)
+			setw_flush(&sw, last_zxid, out, &frames);
+		setw_add(&sw, &w->one[i]);
+	}
+	setw_flush(&sw, last_zxid, out, &frames);
+	free(sw.req.data_watches);
 	return frames;
 }
 
@@ -403,6 +409,8 @@ zk_cwatch_readd_reply(struct zk_cwatch *w, const struct zk_reply *rep,
 		return;
 	p = w->readd[0];
 	memmove(w->readd, w->readd + 1, --w->nreadd * sizeof(*w->readd));
+	if (p == NULL)
+		return;		/* removed since: the answer is nobody's */
 	if (p->state == P_LOST) {
 		/* The user's own addWatch, sent again: the answer is theirs. */
 		*fn_out = p->fn;
@@ -489,4 +497,27 @@ zk_client_remove_watch(struct zk_client *c, const char *path, int mode,
 	req.path = (char *)path;
 	req.watch_mode = mode;
 	zk_client_submit(c, &req, fn, arg);
+}
+
+void
+zk_cwatch_fail_lost(struct zk_cwatch *w, struct zk_client *c, int err)
+{
+	struct persistent	*p;
+	struct zk_reply		 rep;
+	zk_reply_fn		 fn;
+	void			*arg;
+	size_t			 i;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.err = err;
+	rep.zxid = zk_client_last_zxid(c);
+	for (i = 0; i < w->nper; i++) {
+		p = w->per[i];
+		if (p->state != P_LOST || p->fn == NULL)
+			continue;
+		fn = p->fn;
+		arg = p->arg;
+		p->fn = NULL;
+		fn(c, &rep, arg);
+	}
 }

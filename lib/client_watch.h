@@ -66,7 +66,17 @@ void		 zk_cwatch_added(struct zk_cwatch *w, void *h,
 void		 zk_cwatch_add_lost(struct zk_cwatch *w, void *h, zk_reply_fn fn,
 		    void *arg);
 
-/* Forgets the watches on path of mode (ZK_WATCH_*); how many went. */
+/*
+ * The session is over (or the client freed): the user's addWatch calls
+ * still waiting to be sent again are answered err. fn may not free c.
+ */
+void		 zk_cwatch_fail_lost(struct zk_cwatch *w, struct zk_client *c,
+		    int err);
+
+/*
+ * Forgets the watches on path of mode (ZK_WATCH_*); how many went. A
+ * user's addWatch still waiting to be sent again is not answered.
+ */
 size_t		 zk_cwatch_remove(struct zk_cwatch *w, const char *path, int mode);
 
 /*
@@ -80,8 +90,8 @@ void		 zk_cwatch_progress(struct zk_cwatch *w, int64_t zxid);
 
 /*
  * A session was resumed on a new connection: appends to out the frames
- * that set the watches again (one setWatches with last_zxid for the
- * one-shot ones, an addWatch from its position for each persistent one),
+ * that set the watches again (an addWatch from its position for each
+ * persistent one, then setWatches with last_zxid for the one-shot ones),
  * to go before anything else. Returns how many frames.
  */
 size_t		 zk_cwatch_resume(struct zk_cwatch *w, int64_t last_zxid,

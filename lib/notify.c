@@ -408,6 +408,8 @@ zk_notify_request(struct zk_conn *c, struct creq *q)
 		set_watches(c, r);
 		break;
 	}
+	if (c->closing)
+		return;		/* cut off while answering (invariant (4)) */
 	rep.zxid = s->db.last_zxid;
 	zk_conn_send(c, &rep, q->start_us);
 }

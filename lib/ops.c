@@ -30,7 +30,9 @@
 
 #define UPSERT_TRIES	5	/* set/create races before giving up */
 #define DELETE_TRIES	5	/* walks of a subtree that keeps growing */
-#define MULTI_BYTES	(512 * 1024)	/* paths in one atomic delete */
+#define MULTI_BYTES	(48 * 1024)	/* paths in one atomic delete: within
+					   the frame a server takes with any
+					   jute.maxbuffer (data + 64 KiB) */
 #define READ_CHUNK	65536
 #define HOLD_TICK_MS	100	/* how often a hold looks at the session */
 #define KILL_GRACE_MS	5000	/* SIGTERM to SIGKILL, session lost */

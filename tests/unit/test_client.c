@@ -615,9 +615,9 @@ watched_get(struct zk_client *c, const char *path, struct log *l)
 }
 
 /*
- * client.h invariant (4): on the resumed session the watches go first: a
- * setWatches with the one-shot watch still armed and the last zxid, an
- * addWatch of the persistent one from where it was; a one-shot watch that
+ * client.h invariant (4): on the resumed session the watches go first: an
+ * addWatch of the persistent one from where it was, then a setWatches with
+ * the one-shot watch still armed and the last zxid; a one-shot watch that
  * fired is not set again.
  */
 static void
@@ -656,15 +656,15 @@ test_watches_set_again(void)
 	for (i = 0; i < 200 && f->nrequests < n + 3; i++)
 		run_for(base, 5);
 	ZK_ASSERT_EQ(f->nrequests, n + 3);
-	ZK_ASSERT_EQ(f->ops[n], ZK_OP_SETWATCHES);
-	ZK_ASSERT_EQ(f->xids[n], -8);
-	ZK_ASSERT_STR(f->rpath[n], "/w");
-	ZK_ASSERT_EQ(f->rzxid[n], 104);		/* the last zxid seen */
-	ZK_ASSERT_EQ(f->ops[n + 1], ZK_OP_ADDWATCH);
-	ZK_ASSERT_EQ(f->xids[n + 1], -9);
-	ZK_ASSERT_STR(f->rpath[n + 1], "/p");
+	ZK_ASSERT_EQ(f->ops[n], ZK_OP_ADDWATCH);
+	ZK_ASSERT_EQ(f->xids[n], -9);
+	ZK_ASSERT_STR(f->rpath[n], "/p");
 	/* From its reply's zxid, or a later one: nothing before it is owed. */
-	ZK_ASSERT(f->rzxid[n + 1] >= 103);
+	ZK_ASSERT(f->rzxid[n] >= 103);
+	ZK_ASSERT_EQ(f->ops[n + 1], ZK_OP_SETWATCHES);
+	ZK_ASSERT_EQ(f->xids[n + 1], -8);
+	ZK_ASSERT_STR(f->rpath[n + 1], "/w");
+	ZK_ASSERT_EQ(f->rzxid[n + 1], 104);	/* the last zxid seen */
 	ZK_ASSERT_EQ(f->ops[n + 2], ZK_OP_GETDATA);
 	ZK_ASSERT_STR(f->rpath[n + 2], "/after");
 	zk_client_free(c);

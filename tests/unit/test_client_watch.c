@@ -147,23 +147,24 @@ test_resume_frames(void)
 	ZK_ASSERT_EQ(zk_cwatch_resume(w, 99, &out), 2);
 	n = frames(&out, reqs, 8);
 	ZK_ASSERT_EQ(n, 2);
-	ZK_ASSERT_EQ(reqs[0].xid, ZK_XID_SETWATCHES);
-	ZK_ASSERT_EQ(reqs[0].op, ZK_OP_SETWATCHES);
-	ZK_ASSERT_EQ(reqs[0].last_zxid, 99);
-	ZK_ASSERT_EQ(reqs[0].ndata_watches, 1);
-	ZK_ASSERT_STR(reqs[0].data_watches[0], "/d");
-	ZK_ASSERT_EQ(reqs[0].nexist_watches, 1);
-	ZK_ASSERT_STR(reqs[0].exist_watches[0], "/e");
-	ZK_ASSERT_EQ(reqs[0].nchild_watches, 1);
-	ZK_ASSERT_STR(reqs[0].child_watches[0], "/c");
-	ZK_ASSERT_EQ(reqs[1].xid, ZK_XID_READD);
-	ZK_ASSERT_EQ(reqs[1].op, ZK_OP_ADDWATCH);
-	ZK_ASSERT_STR(reqs[1].path, "/p");
-	ZK_ASSERT_EQ(reqs[1].watch_mode, ZK_WATCH_PERSISTENT);
-	ZK_ASSERT_EQ(reqs[1].want_data, 1);
-	ZK_ASSERT_EQ(reqs[1].has_since, 1);
-	ZK_ASSERT_EQ(reqs[1].since_zxid, 45);	/* the last event it had */
-	ZK_ASSERT_EQ(reqs[1].since_index, 3);
+	/* The persistent watch first: setWatches' events must not move it. */
+	ZK_ASSERT_EQ(reqs[0].xid, ZK_XID_READD);
+	ZK_ASSERT_EQ(reqs[0].op, ZK_OP_ADDWATCH);
+	ZK_ASSERT_STR(reqs[0].path, "/p");
+	ZK_ASSERT_EQ(reqs[0].watch_mode, ZK_WATCH_PERSISTENT);
+	ZK_ASSERT_EQ(reqs[0].want_data, 1);
+	ZK_ASSERT_EQ(reqs[0].has_since, 1);
+	ZK_ASSERT_EQ(reqs[0].since_zxid, 45);	/* the last event it had */
+	ZK_ASSERT_EQ(reqs[0].since_index, 3);
+	ZK_ASSERT_EQ(reqs[1].xid, ZK_XID_SETWATCHES);
+	ZK_ASSERT_EQ(reqs[1].op, ZK_OP_SETWATCHES);
+	ZK_ASSERT_EQ(reqs[1].last_zxid, 99);
+	ZK_ASSERT_EQ(reqs[1].ndata_watches, 1);
+	ZK_ASSERT_STR(reqs[1].data_watches[0], "/d");
+	ZK_ASSERT_EQ(reqs[1].nexist_watches, 1);
+	ZK_ASSERT_STR(reqs[1].exist_watches[0], "/e");
+	ZK_ASSERT_EQ(reqs[1].nchild_watches, 1);
+	ZK_ASSERT_STR(reqs[1].child_watches[0], "/c");
 	close_all(reqs, n);
 	zk_buf_close(&out);
 	zk_cwatch_free(w);
@@ -224,6 +225,40 @@ test_readd_refused(void)
 	zk_cwatch_readd_reply(w, &r, &path, &fn, &arg);
 	ZK_ASSERT(path == NULL);
 	ZK_ASSERT_EQ(zk_cwatch_count(w), 1);
+	zk_buf_close(&out);
+	zk_cwatch_free(w);
+}
+
+/*
+ * A watch removed while its re-add is in flight: that reply is nobody's,
+ * and the next one still goes to the watch it belongs to.
+ */
+static void
+test_readd_after_remove(void)
+{
+	struct zk_cwatch	*w = zk_cwatch_new();
+	struct zk_reply		 r;
+	struct zk_buf		 out;
+	zk_reply_fn		 fn;
+	void			*ha, *hb, *arg;
+	char			*path;
+
+	zk_buf_init(&out);
+	ha = zk_cwatch_add(w, "/a", ZK_WATCH_RECURSIVE, 0, NULL);
+	hb = zk_cwatch_add(w, "/b", ZK_WATCH_RECURSIVE, 0, NULL);
+	r = reply(ZK_OK, 10);
+	zk_cwatch_added(w, ha, &r);
+	zk_cwatch_added(w, hb, &r);
+	ZK_ASSERT_EQ(zk_cwatch_resume(w, 10, &out), 2);
+	ZK_ASSERT_EQ(zk_cwatch_remove(w, "/a", ZK_WATCH_ANY), 1);
+	r = reply(ZK_EHISTORY, 50);		/* /a's, late */
+	zk_cwatch_readd_reply(w, &r, &path, &fn, &arg);
+	ZK_ASSERT(path == NULL);		/* not /b's failure */
+	ZK_ASSERT_EQ(zk_cwatch_count(w), 1);
+	r = reply(ZK_EHISTORY, 50);		/* /b's */
+	zk_cwatch_readd_reply(w, &r, &path, &fn, &arg);
+	ZK_ASSERT_STR(path, "/b");
+	free(path);
 	zk_buf_close(&out);
 	zk_cwatch_free(w);
 }
@@ -325,6 +360,7 @@ main(void)
 	ZK_RUN(test_resume_frames);
 	ZK_RUN(test_progress);
 	ZK_RUN(test_readd_refused);
+	ZK_RUN(test_readd_after_remove);
 	ZK_RUN(test_lost_add);
 	ZK_RUN(test_remove);
 	ZK_RUN(test_resume_split);
