@@ -293,7 +293,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-
+/* Runs the loop until done(b) or ms passed (0: no limit); done(b). */
 static int
 run(struct bench *b, int (*done)(void *), int64_t ms)
 {

@@ -359,7 +359,6 @@ set_watches(struct zk_conn *c, const struct zk_request *r)
 		for (i = 0; i < nv[k]; i++) {
 			memset(&ev, 0, sizeof(ev));
 			ev.path = v[k][i];
-			ev.type = 0;
 			n = zk_tree_find(s->db.tree, ev.path);
 			st = n != NULL ? zk_node_stat(n) : NULL;
 			at = s->db.last_zxid;
