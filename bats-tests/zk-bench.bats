@@ -147,6 +147,32 @@ version_sum() {
 	[ "$(zk-peer status -o json | jq .watches)" -eq 0 ]
 }
 
+@test "--rate N caps the requests sent per second in all, over every session; with --op watch the changes" {
+	start_peer a
+	# 40 a second for a second, over two sessions: 40 requests at most
+	# (one more when the run's edge falls on a turn), where unpaced one
+	# session alone answers thousands.
+	run --separate-stderr zk-bench -o json --op set -c 2 -w 4 --keys 10 \
+	    --rate 40 -d 1 --warmup 0
+	assert_success
+	[ "$(jq -c '[.op, .errors]' <<<"$output")" = '["set",0]' ]
+	ok=$(jq .ok <<<"$output")
+	[ "$ok" -ge 10 ]
+	[ "$ok" -le 41 ]
+	# Everything sent was answered: the versions count the sets.
+	sum=$(version_sum)
+	[ "$sum" -ge "$ok" ]
+	[ "$sum" -le 41 ]
+	run --separate-stderr zk-bench -o json --op watch -c 3 --rate 20 \
+	    -d 1 --warmup 0
+	assert_success
+	ok=$(jq .ok <<<"$output")
+	# Events: three per change, at most 21 changes in the second.
+	[ $((ok % 3)) -eq 0 ]
+	[ "$ok" -ge 15 ]
+	[ "$ok" -le 63 ]
+}
+
 @test "--keys N prepares exactly k0000000 to kN-1; --size sets their data length; a rerun upserts the new size" {
 	start_peer a
 	run zk-bench -q --keys 7 --size 10 -c 2 -w 3 "${SHORT[@]}"
@@ -222,6 +248,10 @@ version_sum() {
 	check --keys 0
 	want="zk-bench: --warmup: 'soon' is not a number of seconds"
 	check --warmup soon
+	want="zk-bench: --rate: '0' is not a number from 1 to 10000000"
+	check --rate 0
+	want="zk-bench: --rate: 'fast' is not a number from 1 to 10000000"
+	check --rate fast
 	want="zk-bench: unexpected argument 'extra'"
 	check extra
 }
@@ -231,7 +261,7 @@ version_sum() {
 	assert_success
 	[ -z "$stderr" ]
 	assert_line --index 0 --partial 'usage: zk-bench'
-	for f in -c -w -d --op --size --keys --warmup --servers \
+	for f in -c -w -d --op --size --keys --warmup --rate --servers \
 	    --session-timeout --timeout --output --quiet --help --version; do
 		assert_output --partial -- "$f"
 	done

@@ -222,6 +222,43 @@ czxid() { zk-stat -o json "$1" | jq -r .stat.czxid; }
 	wait "$pid_w"
 }
 
+@test "-r: a writer's release lets every reader queued behind it in at once; the writer behind them waits for the last" {
+	# A reader's CMD: in, then wait (up to 5 s) until both readers are in
+	# at the same time, then out; exit 9 if the other never came.
+	cat >"$ZK_TMP/reader.sh" <<-EOF
+	#!/bin/sh
+	echo in >>"$ZK_TMP/in"
+	i=0
+	until [ "\$(wc -l <"$ZK_TMP/in")" -ge 2 ]; do
+		i=\$((i + 1)); [ \$i -gt 500 ] && exit 9
+		sleep 0.01
+	done
+	echo out >>"$ZK_TMP/out"
+	EOF
+	chmod +x "$ZK_TMP/reader.sh"
+	hold w /locks/rr
+	wait_for test -s "$ZK_TMP/w.out"
+	zk-lock -r /locks/rr -- "$ZK_TMP/reader.sh" 3>&- 7>&- &
+	r1=$!
+	wait_for queue /locks/rr 2
+	zk-lock -r /locks/rr -- "$ZK_TMP/reader.sh" 3>&- 7>&- &
+	r2=$!
+	wait_for queue /locks/rr 3
+	# The second writer counts the readers gone when it gets in.
+	zk-lock /locks/rr -- sh -c 'wc -l <"$0"' "$ZK_TMP/out" \
+	    >"$ZK_TMP/w2.out" 2>&1 3>&- 7>&- &
+	w2=$!
+	wait_for queue /locks/rr 4
+	[ ! -e "$ZK_TMP/in" ]
+	exec 7>&-
+	wait "$r1"
+	wait "$r2"
+	wait "$w2"
+	[ "$(cat "$ZK_TMP/w2.out")" = 2 ]
+	run zk-stat -q /locks/rr
+	assert_failure 1
+}
+
 @test "without CMD it prints the token, holds until stdin closes, then releases" {
 	hold h /locks/h
 	wait_for test -s "$ZK_TMP/h.out"

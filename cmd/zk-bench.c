@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "proto.h"
 
-enum { F_CONNS, F_WINDOW, F_SECONDS, F_OP, F_SIZE, F_KEYS, F_WARMUP };
+enum { F_CONNS, F_WINDOW, F_SECONDS, F_OP, F_SIZE, F_KEYS, F_WARMUP, F_RATE };
 
 static const struct zk_cli_opt bench_flags[] = {
 	[F_CONNS] = { 'c', NULL, "CONNS", "sessions, one connection each "
@@ -23,6 +23,8 @@ static const struct zk_cli_opt bench_flags[] = {
 	    "(default 1000)" },
 	[F_WARMUP] = { 0, "warmup", "SECONDS", "load before measuring "
 	    "(default 1)" },
+	[F_RATE] = { 0, "rate", "N", "at most N requests (watch: changes) "
+	    "per second in all (default: as fast as replies come)" },
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -57,6 +59,10 @@ bench_opts(struct zk_cli *cli, struct zk_bench_opts *o)
 	    ZK_BENCH_MAX_KEYS, &v) != ZK_OK)
 		return ZK_EUSAGE;
 	o->keys = cli->has[F_KEYS] ? (int)v : o->keys;
+	if (cli->has[F_RATE] && zk_cli_number(cli, F_RATE, 1,
+	    ZK_BENCH_MAX_RATE, &v) != ZK_OK)
+		return ZK_EUSAGE;
+	o->rate = cli->has[F_RATE] ? v : o->rate;
 	if (cli->has[F_SECONDS] && (zk_bench_parse_seconds(cli->arg[F_SECONDS],
 	    &o->duration_ms) != ZK_OK || o->duration_ms <= 0))
 		return zk_cli_usage(cli, "-d: '%s' is not a number of seconds "

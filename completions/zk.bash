@@ -20,7 +20,7 @@ _zk_flags()
 			    $_zk_common" ;;
 	zk-stat)	echo "--sync $_zk_common" ;;
 	zk-log)		echo "-o --output -h --help -V --version" ;;
-	zk-bench)	echo "-c -w -d --op --size --keys --warmup
+	zk-bench)	echo "-c -w -d --op --size --keys --warmup --rate
 			    $_zk_common" ;;
 	zk-watch)	echo "-r --recursive --data -n --count --since
 			    $_zk_common" ;;
@@ -59,7 +59,7 @@ _zk()
 	tool=${COMP_WORDS[0]##*/}
 	COMPREPLY=()
 	# Flags whose value is the next word; that word is no operand.
-	takes_arg='-s|--servers|--session-timeout|-T|--timeout|-o|--output|-v|--if-version|--from|--op|--size|--keys|--warmup|--id|--data-dir|--client-port|--client-address|--config'
+	takes_arg='-s|--servers|--session-timeout|-T|--timeout|-o|--output|-v|--if-version|--from|--op|--size|--keys|--warmup|--rate|--id|--data-dir|--client-port|--client-address|--config'
 	case $tool in
 	zk-bench)	takes_arg="$takes_arg|-c|-w|-d" ;;
 	zk-peer)	takes_arg="$takes_arg|-c" ;;
@@ -114,7 +114,7 @@ _zk()
 			return 0
 		fi
 		[ "$tool" = zk-bench ] && return 0 ;;
-	-s|--servers|--session-timeout|-T|--timeout|-v|--if-version|--size|--keys|--warmup|--id|--client-port|--client-address|--since|--count|-E|--conflict-exit-code)
+	-s|--servers|--session-timeout|-T|--timeout|-v|--if-version|--size|--keys|--warmup|--rate|--id|--client-port|--client-address|--since|--count|-E|--conflict-exit-code)
 		return 0 ;;
 	-w|--wait)
 		[[ $tool == @(zk-bench|zk-lock) ]] && return 0 ;;

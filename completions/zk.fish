@@ -112,6 +112,7 @@ complete -c zk-bench -l op -x -a 'get set create watch mixed:50' -d 'the request
 complete -c zk-bench -l size -x -d 'data per write'
 complete -c zk-bench -l keys -x -d 'nodes prepared for get and set'
 complete -c zk-bench -l warmup -x -d 'load before measuring'
+complete -c zk-bench -l rate -x -d 'at most N requests (watch: changes) per second'
 complete -c zk-bench -s s -l servers -x -d 'ensemble to talk to'
 complete -c zk-bench -l session-timeout -x -d 'session timeout to ask for, in ms'
 complete -c zk-bench -s T -l timeout -x -d 'give up connecting or waiting after this long'

@@ -66,6 +66,7 @@ struct bconn;
 /* One request in flight. */
 struct slot {
 	struct bconn	*bc;
+	struct event	*pace;		/* with a rate: its turn to send */
 	int64_t		 t0_us;		/* when it was sent */
 	int		 key;		/* PREPARE: the key */
 	int		 op;		/* PREPARE: the request sent for it */
@@ -92,7 +93,9 @@ struct bench {
 	uint64_t		 errors;
 	struct zk_hist		*hist;
 	struct event		*timer;		/* ends WARMUP, MEASURE */
-	int			 busy;		/* requests in flight */
+	int			 busy;		/* requests in flight, or
+						   waiting for their turn */
+	int64_t			 next_at_us;	/* with a rate: the next turn */
 	int			 next_key;	/* PREPARE */
 	int			 err;		/* PREPARE: first error */
 	char			 err_path[80];
@@ -272,6 +275,23 @@ finished(int state)
 	    state == ZK_STATE_FAILED;
 }
 
+/* DRAIN: the slots still waiting for their turn will not send. */
+static void
+unpace(struct bench *b)
+{
+	struct slot	*s;
+	int		 i, w;
+
+	for (i = 0; i < b->o->conns; i++)
+		for (w = 0; w < b->o->window; w++) {
+			s = &b->conns[i].slots[w];
+			if (s->pace != NULL && evtimer_pending(s->pace, NULL)) {
+				evtimer_del(s->pace);
+				b->busy--;
+			}
+		}
+}
+
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -290,6 +310,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	} else if (b->phase == P_MEASURE) {
 		b->phase = P_DRAIN;
 		b->end_us = now;
+		unpace(b);
 	}
 }
 
@@ -480,7 +501,7 @@ prepare(struct bench *b)
 static void	on_loaded(struct zk_client *, const struct zk_reply *, void *);
 
 static void
-load_next(struct slot *s)
+send_next(struct slot *s)
 {
 	struct bench	*b = s->bc->b;
 	char		 path[96];
@@ -499,6 +520,40 @@ load_next(struct slot *s)
 		submit(s, ZK_OP_GETDATA, path, 0, on_loaded);
 	else
 		submit(s, ZK_OP_SETDATA, path, 1, on_loaded);
+}
+
+static void
+on_turn(evutil_socket_t fd, short what, void *arg)
+{
+	struct slot	*s = arg;
+
+	(void)fd;
+	(void)what;
+	send_next(s);
+}
+
+/* The slot's next request, now or, with a rate, at its turn. */
+static void
+load_next(struct slot *s)
+{
+	struct bench	*b = s->bc->b;
+	struct timeval	 tv;
+	int64_t		 now, at;
+
+	if (b->o->rate <= 0) {
+		send_next(s);
+		return;
+	}
+	now = zk_now_mono_us();
+	at = b->next_at_us > now ? b->next_at_us : now;
+	b->next_at_us = at + 1000000 / b->o->rate;
+	if (at <= now) {
+		send_next(s);
+		return;
+	}
+	tv.tv_sec = (at - now) / 1000000;
+	tv.tv_usec = (at - now) % 1000000;
+	evtimer_add(s->pace, &tv);
 }
 
 static void
@@ -596,8 +651,14 @@ connect_all(struct bench *b, struct zk_error *e)
 		    e);
 		if (b->conns[i].client == NULL)
 			return e != NULL ? e->code : ZK_EBADARGUMENTS;
-		for (rc = 0; rc < o->window; rc++)
+		for (rc = 0; rc < o->window; rc++) {
 			b->conns[i].slots[rc].bc = &b->conns[i];
+			if (o->rate > 0 && (b->conns[i].slots[rc].pace =
+			    evtimer_new(b->base, on_turn,
+			    &b->conns[i].slots[rc])) == NULL)
+				return zk_error_set(e, ZK_ESYSTEM, "cannot "
+				    "create a timer");
+		}
 	}
 	run(b, all_connected, 0);
 	for (i = 0; i < o->conns; i++) {
@@ -628,12 +689,13 @@ zk_bench_run(const struct zk_bench_opts *o, struct zk_bench_result *r,
     struct zk_error *e)
 {
 	struct bench	 b;
-	int		 i, rc;
+	int		 i, w, rc;
 
 	memset(r, 0, sizeof(*r));
 	if (o->conns < 1 || o->window < 1 || o->duration_ms <= 0 ||
 	    o->warmup_ms < 0 || o->keys < 1 || o->keys > ZK_BENCH_MAX_KEYS ||
-	    o->read_pct < 0 || o->read_pct > 100)
+	    o->read_pct < 0 || o->read_pct > 100 || o->rate < 0 ||
+	    o->rate > ZK_BENCH_MAX_RATE)
 		return zk_error_set(e, ZK_EBADARGUMENTS,
 		    "invalid benchmark parameters");
 	raise_fd_limit((rlim_t)o->conns + 64);
@@ -670,6 +732,9 @@ out:
 		run(&b, all_finished, CLOSE_MS);
 	for (i = 0; i < o->conns; i++) {
 		zk_client_free(b.conns[i].client);
+		for (w = 0; b.conns[i].slots != NULL && w < o->window; w++)
+			if (b.conns[i].slots[w].pace != NULL)
+				event_free(b.conns[i].slots[w].pace);
 		free(b.conns[i].slots);
 	}
 	if (b.timer != NULL)

@@ -32,6 +32,9 @@ struct zk_bench_opts {
 	int		 read_pct;		/* mixed: percent of gets */
 	size_t		 size;			/* bytes of data per write */
 	int		 keys;			/* prepared nodes, 1-10000000 */
+	int64_t		 rate;			/* requests (watch: changes)
+						   per second in all; 0: as
+						   fast as replies come */
 };
 
 #define ZK_BENCH_MAX_KEYS	10000000	/* k0000000 .. k9999999 */
@@ -73,6 +76,16 @@ const char	*zk_bench_op_str(int op, int read_pct, char *buf, size_t len);
  */
 int		 zk_bench_run(const struct zk_bench_opts *o,
 		    struct zk_bench_result *r, struct zk_error *e);
+
+/*
+ * With a rate, sends are spaced 1/rate apart over all sessions (a free
+ * slot waits for its turn), and latency is still timed from each
+ * request's sending: well under the ensemble's capacity, that is the
+ * latency of a request reaching an idle server, the case of a lock's
+ * release or an operator's write, where the disk and the cores have
+ * gone idle in between.
+ */
+#define ZK_BENCH_MAX_RATE	10000000
 
 /*
  * --op watch (bench_watch.c): conns sessions hold a persistent watch on

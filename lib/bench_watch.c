@@ -47,6 +47,7 @@ struct wbench {
 	int			 err;		/* first setup error */
 	uint64_t		 round;		/* changes sent */
 	int64_t			 t0_us;		/* the current change was sent */
+	int64_t			 next_at_us;	/* with a rate: the next change */
 	int			 got;		/* watchers that have it */
 	int			 set_done;	/* its setData was answered */
 	int			 set_failed;
@@ -244,6 +245,28 @@ connect_and_watch(struct wbench *b, struct zk_error *e)
 	return ZK_OK;
 }
 
+static int
+turn_come(void *arg)
+{
+	struct wbench	*b = arg;
+	return zk_now_mono_us() >= b->next_at_us;
+}
+
+/* With a rate, until the next change's turn (bench.h). */
+static void
+pace(struct wbench *b)
+{
+	int64_t	 now = zk_now_mono_us();
+
+	if (b->o->rate <= 0)
+		return;
+	if (b->next_at_us > now)
+		loop_until(b, turn_come, (b->next_at_us - now + 999) / 1000);
+	else
+		b->next_at_us = now;
+	b->next_at_us += 1000000 / b->o->rate;
+}
+
 /* Changes one after another until the time is up. */
 static void
 measure(struct wbench *b)
@@ -252,6 +275,7 @@ measure(struct wbench *b)
 	int64_t	 end = warm_end + b->o->duration_ms * 1000;
 
 	for (;;) {
+		pace(b);
 		next_round(b);
 		if (!loop_until(b, round_over, ROUND_MS) && b->measuring)
 			/* Some watchers never had it. */

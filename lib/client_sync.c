@@ -53,6 +53,8 @@ struct zk_sync {
 	int			 timed_out;
 	unsigned long		 changes;	/* watch events, state changes
 						   and caught signals, for waits */
+	char			*deleted;	/* the last change was this
+						   node's deletion event */
 	struct event		*sig[NCAUGHT];	/* zk_sync_catch_signals */
 	int			 signal;	/* the last one caught, or 0 */
 };
@@ -127,7 +129,11 @@ on_watch(struct zk_client *c, int state, const struct zk_reply *ev,
 
 	(void)c;
 	(void)state;
-	(void)ev;
+	free(s->deleted);
+	s->deleted = NULL;
+	if (ev != NULL && ev->event_type == ZK_EVENT_DELETED &&
+	    ev->path != NULL)
+		s->deleted = zk_xstrdup(ev->path);
 	s->changes++;
 }
 
@@ -207,6 +213,7 @@ zk_sync_close(struct zk_sync *s)
 		event_free(s->timer);
 	if (s->base != NULL)
 		event_base_free(s->base);
+	free(s->deleted);
 	free(s);
 }
 
@@ -546,6 +553,14 @@ zk_sync_mark(const struct zk_sync *s)
 }
 
 int
+zk_sync_only_deleted(const struct zk_sync *s, unsigned long mark,
+    const char *path)
+{
+	return s->changes == mark + 1 && s->deleted != NULL &&
+	    strcmp(s->deleted, path) == 0;
+}
+
+int
 zk_sync_wait_change(struct zk_sync *s, unsigned long mark,
     int64_t deadline_ms)
 {
@@ -568,6 +583,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	s->signal = (int)sig;
+	free(s->deleted);
+	s->deleted = NULL;
 	s->changes++;
 }
 

@@ -92,6 +92,13 @@ int		 zk_sync_wait_change(struct zk_sync *s, unsigned long mark,
 		    int64_t deadline_ms);
 
 /*
+ * 1 when the one change after mark was a watch event saying path was
+ * deleted: nothing else came, no reconnect, no signal, no other event.
+ */
+int		 zk_sync_only_deleted(const struct zk_sync *s,
+		    unsigned long mark, const char *path);
+
+/*
  * While on, SIGINT, SIGTERM and SIGHUP are caught in the loop and count
  * as changes rather than ending the process, so that a waiter can take
  * back what it put in the tree before it goes. zk_sync_signal says which

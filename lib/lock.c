@@ -208,7 +208,7 @@ zk_lock_node_create(struct zk_sync *s, const char *dir, const char *kind,
 	struct zk_stat	 st;
 	int64_t		 sid;
 	char		*prefix, *created, name[64];
-	int		 rc = ZK_OK, tries;
+	int		 rc = ZK_OK, tries, twin = 0;
 
 	memset(n, 0, sizeof(*n));
 	sid = zk_client_session_id(zk_sync_client(s));
@@ -226,6 +226,7 @@ zk_lock_node_create(struct zk_sync *s, const char *dir, const char *kind,
 		    e);
 		if (rc == ZK_OK) {
 			node_set(n, dir, created, st.czxid);
+			n->twin = twin;
 			free(created);
 			break;
 		}
@@ -247,6 +248,7 @@ zk_lock_node_create(struct zk_sync *s, const char *dir, const char *kind,
 		if (rc != 0)
 			break;
 		rc = ZK_ECONNLOSS;	/* not there: create again */
+		twin = 1;
 	}
 	free(prefix);
 	if (tries == CREATE_TRIES)
@@ -338,7 +340,7 @@ zk_lock_wait(struct zk_sync *s, struct zk_lock_node *n, zk_lock_rule_fn rule,
 	int64_t				 busy_at = 0, until, sid;
 	size_t				 cnt, at = 0;
 	char				*p;
-	int				 rc, sig;
+	int				 rc, sig, first;
 
 	sid = zk_client_session_id(zk_sync_client(s));
 	if (busy_ms > 0)
@@ -362,6 +364,7 @@ zk_lock_wait(struct zk_sync *s, struct zk_lock_node *n, zk_lock_rule_fn rule,
 			zk_lock_children_free(v, cnt);
 			return ZK_OK;
 		}
+		first = ahead == &v[0];
 		p = zk_path_join(n->dir, ahead->name);
 		zk_lock_children_free(v, cnt);
 		if (busy_ms == 0) {
@@ -371,15 +374,29 @@ zk_lock_wait(struct zk_sync *s, struct zk_lock_node *n, zk_lock_rule_fn rule,
 		}
 		/* Gone already: look again at once. */
 		rc = zk_sync_exists_watch(s, p, NULL, e);
-		free(p);
-		if (rc == ZK_ENONODE)
+		if (rc == ZK_ENONODE) {
+			free(p);
 			continue;
-		if (rc != ZK_OK)
+		}
+		if (rc != ZK_OK) {
+			free(p);
 			return rc;
+		}
 		until = busy_at;
 		if (deadline_ms > 0 && (until == 0 || deadline_ms < until))
 			until = deadline_ms;
-		if (zk_sync_wait_change(s, mark, until) == ZK_OK)
+		rc = zk_sync_wait_change(s, mark, until);
+		/*
+		 * Invariant (5): the first in the queue went, and nothing
+		 * else happened; we are first now, with no need to look.
+		 */
+		if (rc == ZK_OK && first && !n->twin &&
+		    zk_sync_only_deleted(s, mark, p)) {
+			free(p);
+			return ZK_OK;
+		}
+		free(p);
+		if (rc == ZK_OK)
 			continue;
 		if (until == deadline_ms)
 			return zk_error_set(e, ZK_ETIMEOUT, "not acquired in "

@@ -16,11 +16,18 @@
 #                        the yardstick's failover
 #   recipes              standalone zk on RPORT (maxClientCnxns=0): one change
 #                        to 1, 100, 1000 watchers; the zk-lock hand-off,
-#                        REPS times, beside a lone set and one notification;
-#                        zk-watch -r into a pipe under sets at 8 x 100
+#                        REPS times, without and with CMD, flock(1)'s beside
+#                        it, and a set and one notification at --rate 50
+#                        and back to back; zk-watch -r into a pipe under
+#                        sets at 8 x 100
 #   zookeeper-recipes    ZooKeeper standalone on YPORT: one change to 1, 100,
 #                        1000 watchers (share/bench/zkwatch.c)
 #   recipes-all          recipes, zookeeper-recipes, recipes again
+#   floor                ROUNDS times, one after another: the disk's
+#                        fdatasync, share/bench/floor.c inline and thread
+#                        (the least a lone durable write costs with and
+#                        without the loop waiting on the disk), and zk's
+#                        lone set (1 x 1) on a standalone zk-peer
 #
 # share/bench/partition.sh (as root) measures the leader cut off by a
 # partition instead of killed, in a private network namespace.
@@ -45,12 +52,13 @@
 # ensemble run, and of the warm-up watch run before the measured ones, 2,
 # as the yardstick), N (znodes, 100000), PORT (22181), QPORT (22887), EPORT
 # (23887), REPS (lock hand-offs, 30), RPORT (22191), YPORT (12191),
-# YARDSTICK.
+# ROUNDS (floor, 3), YARDSTICK.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 DUR=${DUR:-10} WARM=${WARM:-2} N=${N:-100000} PORT=${PORT:-22181}
 QPORT=${QPORT:-22887} EPORT=${EPORT:-23887}
 REPS=${REPS:-30} RPORT=${RPORT:-22191} YPORT=${YPORT:-12191}
+ROUNDS=${ROUNDS:-3}
 YARDSTICK=${YARDSTICK:-$top/../shared/bench}
 what=${1:-all}
 BIN=$top/bin
@@ -324,6 +332,27 @@ zk_memory_ensemble() {
 	ens_down
 }
 
+# The floor of a lone write (bench.md, "the one missed target"): the
+# disk alone, a minimal server that syncs on its loop, one that hands the
+# sync to a thread, and zk, in turns, so that each round's figures share
+# the machine's mood. DUR seconds of zk-bench per round.
+zk_floor() {
+	local r
+	cc -O2 -o "$BASE/fsync-probe" "$top/share/bench/fsync-probe.c" || exit 1
+	cc -O2 -pthread -o "$BASE/floor" "$top/share/bench/floor.c" || exit 1
+	mkdir -p "$BASE/data"
+	start; waitup
+	"$BIN/zk-bench" -c 1 -w 1 -d 1 --warmup 0 --op set >/dev/null
+	for r in $(seq "$ROUNDS"); do
+		echo "round $r disk $("$BASE/fsync-probe" "$BASE" 120 3000)"
+		echo "round $r floor $("$BASE/floor" "$BASE" inline 120 3000)"
+		echo "round $r floor $("$BASE/floor" "$BASE" thread 120 3000)"
+		echo "round $r zk $("$BIN/zk-bench" -c 1 -w 1 -d "$DUR" \
+		    --warmup 0 --op set)"
+	done
+	stop
+}
+
 # Recipes: watches and locks
 
 RS=127.0.0.1:$RPORT
@@ -403,55 +432,84 @@ zk_watches() {
 	done
 }
 
-# Lock hand-off, REPS times: one zk-lock holds /zk-bench-lock while a
-# second queues behind it. Once the server counts the waiter's watch, the
-# holder's CMD execs share/bench/stamp.c (it prints the wall clock in ns
-# and exits) as its last act; the waiter's CMD is stamp too, so its clock
-# read is its first act. Between the two: the holder's CMD exiting and
-# zk-lock reaping it, its delete of its lock node (a write, synced), the
-# deleted event to the waiter, the waiter's getChildren, and fork and exec
-# of stamp. Beside it, for the target of one write plus one notification:
-# a lone set (1 x 1) p50; the one-watcher p50 of zk_watches (from the
-# setData sent, so it holds that write too); and what starting stamp costs
+# Lock hand-offs, REPS of each kind.
+# - Protocol: share/bench/handoff.c with two zk-locks without CMD, from
+#   closing the holder's stdin to the waiter's token on its stdout: the
+#   holder seeing end of file, its delete (a write, synced), the deleted
+#   event to the waiter, its token printed. No command starts in it.
+# - With CMD, stamp to stamp: one zk-lock holds while a second queues; once
+#   the second is queued, the holder's CMD execs share/bench/stamp.c (it
+#   prints the wall clock in ns and exits) as its last act, and the
+#   waiter's CMD is stamp too, so its clock read is its first act. This
+#   adds the holder's CMD exiting and being reaped, and fork and exec of
+#   the next CMD.
+# - flock(1), stamp to stamp, the same shape on a local file: what the
+#   start of the next command costs here with a lock that needs neither
+#   network nor disk.
+# Beside them, the target's terms (one write plus one notification),
+# measured as a release meets them, after the server and its disk went
+# idle: a set, and a change delivered to one watcher (from its setData
+# sent, so that holds the write too), each at --rate 50; and back to back
+# (1 x 1) as the standalone figures are. And what starting stamp costs
 # alone (fork and exec from bash to its clock read).
 zk_handoff() {
-	local r h t0 a b line lock=/zk-bench-lock stamp=$BASE/stamp
+	local r b t0 line stamp=$BASE/stamp ino
 	cc -O2 -o "$stamp" "$top/share/bench/stamp.c" || exit 1
-	: >"$BASE/released"; : >"$BASE/acquired"
-	for r in $(seq "$REPS"); do
-		rm -f "$BASE/held"
-		"$BIN/zk-lock" -q -s "$RS" "$lock" -- bash -c '
-			: >"$1/held"
-			until "$2/zk-peer" status -s "$3" -T 1 2>/dev/null |
-			    grep -q " watches=[1-9]"; do sleep 0.005; done
-			exec "$4" >>"$1/released"' \
-		    - "$BASE" "$BIN" "$RS" "$stamp" &
-		h=$!; JOBS+=("$h")
-		until [ -e "$BASE/held" ]; do
-			kill -0 "$h" 2>/dev/null ||
-			    { echo "zk-lock: no lock" >&2; exit 1; }
-			sleep 0.005
-		done
-		"$BIN/zk-lock" -q -s "$RS" "$lock" -- "$stamp" \
-		    >>"$BASE/acquired" || exit 1
-		wait "$h" || exit 1
-		JOBS=()
-	done
-	paste "$BASE/released" "$BASE/acquired" | while read -r a b; do
-		echo $(( (b - a) / 1000 ))
-	done >"$BASE/handoff"
+	cc -O2 -o "$BASE/handoff" "$top/share/bench/handoff.c" || exit 1
+	cc -O2 -o "$BASE/fsync-probe" "$top/share/bench/fsync-probe.c" || exit 1
+	echo "zk lock handoff protocol $("$BASE/handoff" "$BIN/zk-lock" "$RS" \
+	    /zk-bench-lock "$REPS" "$BIN/zk-peer status -s $RS -T 1 \
+	    2>/dev/null | grep -q ' watches=[1-9]'")" || exit 1
+	stamped zk "$BIN/zk-peer status -s $RS -T 1 2>/dev/null |
+	    grep -q ' watches=[1-9]'" "$BIN/zk-lock" -q -s "$RS" /zk-bench-lock  --
+	echo "zk lock handoff with CMD reps=$REPS $(pcts <"$BASE/zk.handoff")"
+	: >"$BASE/flock"
+	ino=$(stat -c %i "$BASE/flock")
+	stamped flock "grep -q -- '-> FLOCK .*:$ino ' /proc/locks" \
+	    flock "$BASE/flock"
+	echo "flock(1) handoff with CMD reps=$REPS" \
+	    "$(pcts <"$BASE/flock.handoff")"
 	for r in $(seq "$REPS"); do
 		t0=$EPOCHREALTIME
 		b=$("$stamp")
 		echo $(( b / 1000 - $(us "$t0") ))
 	done >"$BASE/stampstart"
+	echo "stamp start $(pcts <"$BASE/stampstart")"
+	echo "disk $("$BASE/fsync-probe" "$BASE" 120 100 20000)"
+	measured -s "$RS" -c 1 -w 1 --op set --rate 50
+	measured -s "$RS" -c 1 --op watch --rate 50
 	line=$(measured -s "$RS" -c 1 -w 1 --op set)
 	echo "$line"
-	echo "zk lock handoff reps=$REPS $(pcts <"$BASE/handoff")" \
-	    "lone_set_p50_us=$(val "$line" p50_us)" \
-	    "one_notification_p50_us=${NOTIFY:-}" \
-	    "stamp_start_p50_us=$(pcts <"$BASE/stampstart" |
-		sed 's/ .*//; s/.*=//')"
+	echo "zk lone_set_p50_us=$(val "$line" p50_us)" \
+	    "one_notification_p50_us=${NOTIFY:-}"
+}
+
+# stamped NAME READY LOCKER...: REPS hand-offs between two runs of LOCKER
+# (a command line that takes the lock and runs the rest as its CMD), stamp
+# to stamp (zk_handoff); READY, a shell command, succeeds once the second
+# waits. The hand-offs in microseconds go to $BASE/NAME.handoff.
+stamped() {
+	local name=$1 ready=$2 r h a b; shift 2
+	: >"$BASE/$name.released"; : >"$BASE/$name.acquired"
+	for r in $(seq "$REPS"); do
+		rm -f "$BASE/held"
+		"$@" bash -c ': >"$1/held"
+			until eval "$2"; do sleep 0.005; done
+			exec "$3" >>"$1/$4.released"' \
+		    - "$BASE" "$ready" "$BASE/stamp" "$name" &
+		h=$!; JOBS+=("$h")
+		until [ -e "$BASE/held" ]; do
+			kill -0 "$h" 2>/dev/null ||
+			    { echo "$name: no lock" >&2; exit 1; }
+			sleep 0.005
+		done
+		"$@" "$BASE/stamp" >>"$BASE/$name.acquired" || exit 1
+		wait "$h" || exit 1
+		JOBS=()
+	done
+	paste "$BASE/$name.released" "$BASE/$name.acquired" |
+	    while read -r a b; do echo $(( (b - a) / 1000 )); done \
+	    >"$BASE/$name.handoff"
 }
 
 # versions: the sum of the versions of zk-bench's keys /zk-bench/k*.
@@ -616,5 +674,6 @@ ensemble) zk_ensemble; yardstick ensemble; zk_failover; yardstick failover ;;
 recipes) zk_recipes ;;
 zookeeper-recipes) zookeeper_recipes ;;
 recipes-all) zk_recipes; zookeeper_recipes; zk_recipes ;;
+floor) zk_floor ;;
 *) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac
