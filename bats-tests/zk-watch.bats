@@ -133,6 +133,27 @@ increasing() {
 	[ ! -s "$ZK_TMP/w.err" ]
 }
 
+@test "a create that makes its missing parents (zk-lock's container) announces each of them, top down, under its zxid" {
+	start_peer a
+	watch_bg p --since "$(last_zxid)" -n 3 -r /deep
+	watch_bg q --since "$(last_zxid)" -n 1 /
+	qpid=$wpid
+	# The lock's container is created with its missing parents in one
+	# request (share/doc/recipes.md).
+	zk-lock /deep/er/lock -- true
+	z=$(stat_of /deep czxid)
+	ev created /deep "$z"
+	ev created /deep/er "$z"
+	ev created /deep/er/lock "$z"
+	reap "$wpid"
+	[ "$rc" -eq 0 ]
+	same "$ZK_TMP/p.out"
+	# The root's children changed with /deep: a watch on / hears it.
+	reap "$qpid"
+	[ "$rc" -eq 0 ]
+	[ "$(cat "$ZK_TMP/q.out")" = "$(hex "$z") children /" ]
+}
+
 @test "-r: created, changed, deleted of PATH and every descendant (an ephemeral's end too), no children events" {
 	start_peer a
 	watch_bg r --since "$(last_zxid)" -n 9 -r /r

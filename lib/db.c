@@ -136,11 +136,34 @@ check_path(const struct zk_txn *t, int sequential, struct zk_error *e)
 	return zk_path_validate(t->path, strlen(t->path), e);
 }
 
+/*
+ * How many of path's ancestors are missing (those a create with parents
+ * makes), found before the create; the root always exists.
+ */
+static int32_t
+missing_parents(const struct zk_tree *tree, const char *path)
+{
+	char	*p = zk_xstrdup(path);
+	size_t	 len = zk_path_parent_len(p, strlen(p));
+	int32_t	 n = 0;
+
+	while (len > 1) {
+		p[len] = '\0';
+		if (zk_tree_find(tree, p) != NULL)
+			break;
+		n++;
+		len = zk_path_parent_len(p, len);
+	}
+	free(p);
+	return n;
+}
+
 static int
 apply_create(struct zk_db *db, const struct zk_txn *t, struct zk_result *res,
     struct slog *log, struct zk_error *e)
 {
 	struct zk_session	*ss = NULL;
+	int32_t			 parents;
 	int			 rc;
 
 	if (t->flags & ~CREATE_FLAGS)
@@ -162,9 +185,13 @@ apply_create(struct zk_db *db, const struct zk_txn *t, struct zk_result *res,
 			    "session 0x%" PRIx64 " is not open",
 			    (uint64_t)t->session_id);
 	}
+	parents = (t->flags & ZK_CREATE_PARENTS) ?
+	    missing_parents(db->tree, t->path) : 0;
 	rc = zk_tree_create(db->tree, t->path, t->data, t->data_len, t->flags,
 	    ss != NULL ? ss->id : 0, t->zxid, t->time_ms, &res->path,
 	    &res->stat, e);
+	if (rc == ZK_OK)
+		res->parents = parents;
 	if (rc == ZK_OK && ss != NULL) {
 		zk_session_add_ephemeral(ss, res->path);
 		slog_add(log, ss->id, res->path, 1);

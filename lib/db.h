@@ -46,6 +46,9 @@ struct zk_db {
 struct zk_result {
 	int		 err;		/* ZK_OK or the reason it failed */
 	char		*path;		/* create: created path (owned) */
+	int32_t		 parents;	/* create with ZK_CREATE_PARENTS:
+					   missing ancestors it made, the
+					   path's nearest ones */
 	struct zk_stat	 stat;		/* create, setData: the new stat */
 	char		**deleted;	/* closeSession: ephemerals removed (owned) */
 	size_t		 ndeleted;
@@ -85,7 +88,9 @@ void		 zk_db_close(struct zk_db *db);
  * fails, all the ops before it are undone exactly (tree, stats, digest,
  * sessions' ephemerals), res->err is op k's error and res->fail_index k;
  * else res->ops holds one result per op (path for a create, stat for a
- * create or setData). An unknown type is ZK_EUNIMPLEMENTED.
+ * create or setData). An unknown type is ZK_EUNIMPLEMENTED. A create
+ * with ZK_CREATE_PARENTS counts the ancestors it made in res->parents
+ * (watch events are due for them too, events.h).
  * res->fail_index is -1 but for a failed multi (e's message then
  * starts "op K: "). Every applied txn, failed or not, sets last_zxid,
  * then the applied hook (if set) is called with t and res.

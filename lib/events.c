@@ -136,6 +136,32 @@ push_children(struct zk_evlist *l, struct seen *s, const char *path)
 	s->n++;
 }
 
+/*
+ * A create with parents made the n nearest ancestors of path, each empty:
+ * created(ancestor), children(its parent), the top one first.
+ */
+static void
+parent_events(struct zk_evlist *l, struct seen *s, const char *path,
+    int32_t n)
+{
+	char	*a = zk_xstrdup(path);
+	size_t	 len;
+	int32_t	 i, k;
+
+	for (k = n; k >= 1; k--) {
+		len = strlen(path);
+		for (i = 0; i < k && len > 0; i++)
+			len = zk_path_parent_len(path, len);
+		if (len <= 1)
+			continue;	/* more than the path has: not ours */
+		memcpy(a, path, len);
+		a[len] = '\0';
+		push(l, ZK_EVENT_CREATED, a, len, NULL, 0);
+		push_children(l, s, a);
+	}
+	free(a);
+}
+
 /* The events of one op (a plain txn or one op of a multi), applied. */
 static void
 op_events(struct zk_evlist *l, struct seen *s, const struct zk_txn *t,
@@ -147,6 +173,8 @@ op_events(struct zk_evlist *l, struct seen *s, const struct zk_txn *t,
 	case ZK_TXN_CREATE:
 		/* The result's path: a sequential create's has its suffix. */
 		p = r != NULL && r->path != NULL ? r->path : t->path;
+		if (r != NULL && r->parents > 0)
+			parent_events(l, s, p, r->parents);
 		push(l, ZK_EVENT_CREATED, p, strlen(p), t->data, t->data_len);
 		push_children(l, s, p);
 		break;

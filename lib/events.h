@@ -5,7 +5,10 @@
  * what it missed, in order. Pure data structures: no I/O, no clock.
  *
  * The events of a txn, in order (index 0, 1, ...):
- *   create            created(path, data), children(parent)
+ *   create            created(path, data), children(parent); first, for
+ *                     each ancestor a create with parents made (the
+ *                     result's count, top down): created(a), children(
+ *                     a's parent)
  *   delete            deleted(path), children(parent)
  *   deleteContainer   deleted(path), children(parent)
  *   setData           changed(path, new data)

@@ -226,8 +226,24 @@ test_sequential(void)
 	    SEQ | PAR), &res), ZK_OK);
 	ZK_ASSERT_STR(res.path, "/r/s/0000000000");
 	ZK_ASSERT_EQ(res.stat.czxid, 6);
+	/* It made /r and /r/s: their events are due too (events.h). */
+	ZK_ASSERT_EQ(res.parents, 2);
 	zk_result_close(&res);
 	ZK_ASSERT_EQ(stat_of(&db, "/r")->czxid, 6);
+	/* One missing ancestor of three; none when all are there. */
+	ZK_ASSERT_EQ(run(&db, tx(7, ZK_TXN_CREATE, 0, "/r/s/t/u", NULL, -1,
+	    PAR), &res), ZK_OK);
+	ZK_ASSERT_EQ(res.parents, 1);
+	zk_result_close(&res);
+	ZK_ASSERT_EQ(run(&db, tx(8, ZK_TXN_CREATE, 0, "/r/s/t/v", NULL, -1,
+	    PAR), &res), ZK_OK);
+	ZK_ASSERT_EQ(res.parents, 0);
+	zk_result_close(&res);
+	/* Failed: nothing made, nothing counted. */
+	ZK_ASSERT_EQ(run(&db, tx(9, ZK_TXN_CREATE, 0, "/r/s/t/v", NULL, -1,
+	    PAR), &res), ZK_ENODEEXISTS);
+	ZK_ASSERT_EQ(res.parents, 0);
+	zk_result_close(&res);
 	zk_db_close(&db);
 }
 

@@ -262,6 +262,63 @@ test_multi(void)
 	zk_evlist_close(&l);
 }
 
+/*
+ * events (table): a create with parents first announces each ancestor it
+ * made, top down, and each children event comes once per txn
+ */
+static void
+test_create_parents(void)
+{
+	struct zk_txn		 ops[2], t = mktxn(8, ZK_TXN_CREATE, "/a/b/c",
+				    "x");
+	struct zk_result	 rops[2], r = mkres(ZK_OK, "/a/b/c");
+	struct zk_evlist	 l = { 0 };
+
+	r.parents = 2;
+	zk_events_of(&t, &r, &l);
+	ZK_ASSERT_EQ(l.n, 6);
+	ZK_ASSERT(is(&l.ev[0], ZK_EVENT_CREATED, "/a", NULL));
+	ZK_ASSERT(is(&l.ev[1], ZK_EVENT_CHILDREN, "/", NULL));
+	ZK_ASSERT(is(&l.ev[2], ZK_EVENT_CREATED, "/a/b", NULL));
+	ZK_ASSERT(is(&l.ev[3], ZK_EVENT_CHILDREN, "/a", NULL));
+	ZK_ASSERT(is(&l.ev[4], ZK_EVENT_CREATED, "/a/b/c", "x"));
+	ZK_ASSERT(is(&l.ev[5], ZK_EVENT_CHILDREN, "/a/b", NULL));
+	zk_evlist_close(&l);
+
+	/* A sequential name's ancestors are its prefix's. */
+	t = mktxn(9, ZK_TXN_CREATE, "/q/", NULL);
+	r = mkres(ZK_OK, "/q/0000000000");
+	r.parents = 1;
+	zk_events_of(&t, &r, &l);
+	ZK_ASSERT_EQ(l.n, 4);
+	ZK_ASSERT(is(&l.ev[0], ZK_EVENT_CREATED, "/q", NULL));
+	ZK_ASSERT(is(&l.ev[1], ZK_EVENT_CHILDREN, "/", NULL));
+	ZK_ASSERT(is(&l.ev[2], ZK_EVENT_CREATED, "/q/0000000000", NULL));
+	ZK_ASSERT(is(&l.ev[3], ZK_EVENT_CHILDREN, "/q", NULL));
+	zk_evlist_close(&l);
+
+	/* In a multi, a second op under a made parent: children(/m) once. */
+	ops[0] = mktxn(10, ZK_TXN_CREATE, "/m/n", NULL);
+	ops[1] = mktxn(10, ZK_TXN_CREATE, "/m/o", NULL);
+	rops[0] = mkres(ZK_OK, "/m/n");
+	rops[0].parents = 1;
+	rops[1] = mkres(ZK_OK, "/m/o");
+	t = mktxn(10, ZK_TXN_MULTI, NULL, NULL);
+	t.ops = ops;
+	t.nops = 2;
+	r = mkres(ZK_OK, NULL);
+	r.ops = rops;
+	r.nops = 2;
+	zk_events_of(&t, &r, &l);
+	ZK_ASSERT_EQ(l.n, 5);
+	ZK_ASSERT(is(&l.ev[0], ZK_EVENT_CREATED, "/m", NULL));
+	ZK_ASSERT(is(&l.ev[1], ZK_EVENT_CHILDREN, "/", NULL));
+	ZK_ASSERT(is(&l.ev[2], ZK_EVENT_CREATED, "/m/n", NULL));
+	ZK_ASSERT(is(&l.ev[3], ZK_EVENT_CHILDREN, "/m", NULL));
+	ZK_ASSERT(is(&l.ev[4], ZK_EVENT_CREATED, "/m/o", NULL));
+	zk_evlist_close(&l);
+}
+
 /* events (table): a failed txn, createSession: none */
 static void
 test_no_events(void)
@@ -725,6 +782,7 @@ int
 main(void)
 {
 	ZK_RUN(test_create);
+	ZK_RUN(test_create_parents);
 	ZK_RUN(test_delete);
 	ZK_RUN(test_setdata);
 	ZK_RUN(test_close_session);
