@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 #define MAX_SIZE	65536
 
 struct disk {
@@ -39,22 +41,7 @@ struct disk {
 	int	 done[2];	/* thread mode: writer -> loop */
 };
 
-static double
-now_us(void)
-{
-	struct timespec	 ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double	 x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void
 die(const char *what)
@@ -107,7 +94,7 @@ client(const struct sockaddr_in *sa, const char *mode, size_t size,
 			die("client");
 		lat[i] = now_us() - t;
 	}
-	qsort(lat, (size_t)count, sizeof(*lat), cmp);
+	qsort(lat, (size_t)count, sizeof(*lat), cmp_double);
 	printf("%s size=%zu count=%d p50_us=%.0f p99_us=%.0f\n", mode, size,
 	    count, lat[count / 2], lat[count * 99 / 100]);
 	fflush(stdout);

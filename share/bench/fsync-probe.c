@@ -15,22 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static double
-now_us(void)
-{
-	struct timespec	 ts;
+#include "timing.h"
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
-static int
-cmp(const void *a, const void *b)
-{
-	double	 x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 int
 main(int argc, char *argv[])
@@ -67,7 +54,7 @@ main(int argc, char *argv[])
 	}
 	close(fd);
 	unlink(path);
-	qsort(lat, (size_t)count, sizeof(*lat), cmp);
+	qsort(lat, (size_t)count, sizeof(*lat), cmp_double);
 	printf("fdatasync size=%zu count=%d", size, count);
 	if (gap > 0)
 		printf(" gap_us=%ld", gap);

@@ -22,28 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 struct locker {
 	pid_t	 pid;
 	int	 in;	/* its stdin: closing it releases the lock */
 	FILE	*out;	/* its stdout: the token, once it holds */
 };
 
-static double
-now_us(void)
-{
-	struct timespec	 ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double	 x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static int
 start(struct locker *l, char *const argv[])
@@ -127,7 +114,7 @@ main(int argc, char *argv[])
 		finish(&h);
 		finish(&w);
 	}
-	qsort(lat, (size_t)reps, sizeof(*lat), cmp);
+	qsort(lat, (size_t)reps, sizeof(*lat), cmp_double);
 	printf("reps=%d p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f\n",
 	    reps, lat[reps / 2], lat[reps * 9 / 10], lat[reps * 99 / 100],
 	    lat[reps - 1]);
