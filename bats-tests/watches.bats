@@ -24,7 +24,7 @@ read_frame() {
 	head -c "$len" <&7 | od -An -v -tx1 | tr -d ' \n'
 }
 
-@test "past maxWatches a watched read is refused (server busy), the watches held stay, an unwatched read is answered" {
+@test "past maxWatches a watched read is refused (server busy), the watches held stay, an unwatched read is answered, a fired watch makes room" {
 	start_peer a maxWatches=2 maxSessionTimeout=10000
 	zk-set /a 1
 	exec 7<>"/dev/tcp/127.0.0.1/$PORT_a"
@@ -53,6 +53,16 @@ read_frame() {
 	run read_frame
 	assert_output --regexp '^94ffcf[0-9a-f]{16}00'
 	[[ "$output" == *a17401* ]]	# created
+	# The one that fired made room for one more, and only one.
+	[ "$(zk-peer status -o json | jq .watches)" -eq 1 ]
+	# [5, exists, {p: /c, w: true}], [6, exists, {p: /d, w: true}]
+	printf '\x00\x00\x00\x0c\x93\x05\x03\x82\xa1p\xa2/c\xa1w\xc3' >&7
+	run read_frame
+	assert_output --regexp '^9405cf[0-9a-f]{16}d0'	# no node, watched
+	printf '\x00\x00\x00\x0c\x93\x06\x03\x82\xa1p\xa2/d\xa1w\xc3' >&7
+	run read_frame
+	assert_output --regexp '^9406cf[0-9a-f]{16}e6'	# server busy
+	[ "$(zk-peer status -o json | jq .watches)" -eq 2 ]
 	exec 7>&-
 }
 

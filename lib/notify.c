@@ -232,9 +232,17 @@ on_containers(evutil_socket_t fd, short what, void *arg)
 	s->ncontainers_due = 0;
 }
 
+/* The table's owners are connections: each keeps its own count. */
+static size_t *
+watch_count(void *owner)
+{
+	return &((struct zk_conn *)owner)->nwatches;
+}
+
 void
 zk_notify_init(struct zk_server *s)
 {
+	zk_watches_count_into(s->watches, watch_count);
 	s->evwin = zk_evwindow_new((size_t)s->cfg.event_window_txns,
 	    (size_t)s->cfg.event_window_bytes, s->db.last_zxid);
 	s->db.applied = applied;
@@ -279,20 +287,11 @@ replay_one(void *arg, int64_t zxid, int32_t index, const struct zk_event *ev)
 	send_event_to(r->c, zxid, index, ev, r->want_data, 1);
 }
 
-/*
- * Refuses a watch past the connection's bound. watch_adds counts adds
- * since the last exact count (which costs a pass over every watch), so
- * the count is only taken when the bound may have been reached.
- */
+/* Refuses a watch past the connection's bound, in O(1). */
 static int
 over_bound(struct zk_conn *c)
 {
-	size_t	 max = (size_t)c->peer->cfg.max_watches;
-
-	if (++c->watch_adds < max)
-		return 0;
-	c->watch_adds = zk_watches_count_owner(c->peer->watches, c);
-	return c->watch_adds >= max;
+	return c->nwatches >= (size_t)c->peer->cfg.max_watches;
 }
 
 int

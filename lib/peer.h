@@ -114,8 +114,9 @@ struct zk_conn {
 	int			 touched;	/* a learner's: heard from since the
 						   last session touches sent */
 	uint64_t		 event_seq;	/* last event sent (notify.c (1)) */
-	size_t			 watch_adds;	/* watches set, at most, since the
-						   last count (notify.c) */
+	size_t			 nwatches;	/* its watches in the server's
+						   table, exact (watch.h
+						   count_into) */
 	size_t			 replay_unread;	/* output after the last replay;
 						   0 once it drained (notify.c (4)) */
 };

@@ -70,6 +70,7 @@ struct zk_watches {
 	size_t		 n;		/* one-shot (path, kind, owner), (2) */
 	size_t		 npers;		/* persistent (path, mode, owner) */
 	size_t		 nrec;		/* recursive ones among them */
+	size_t		*(*counter)(void *owner); /* count_into, or NULL */
 };
 
 /* One owner's merged match, while match_persistent gathers them. */
@@ -115,6 +116,14 @@ bits(unsigned mask)
 	for (; mask != 0; mask &= mask - 1)
 		n++;
 	return n;
+}
+
+/* An owner's watches changed by delta: its own count, if kept. */
+static void
+owner_count(const struct zk_watches *w, void *owner, long delta)
+{
+	if (w->counter != NULL)
+		*w->counter(owner) += (size_t)delta;
 }
 
 /* The kinds of watch an event type fires, (3) of watch.h; 0 if unknown. */
@@ -275,6 +284,8 @@ clear(struct table *t, const char *path, void *owner, unsigned clr,
 				;
 			if (j < e->ns && (e->s[j].mask & clr) != 0) {
 				gone(w, e->s[j].mask, clr);
+				owner_count(w, owner,
+				    -(long)bits(e->s[j].mask & clr));
 				e->s[j].mask &= ~clr;
 				e->s[j].data &= e->s[j].mask;	/* (3) */
 				if (e->s[j].mask == 0) {
@@ -337,6 +348,7 @@ zk_watches_add(struct zk_watches *w, const char *path, int kind, void *owner)
 	s = slot_get(&w->one, path, owner);
 	/* A duplicate adds nothing; a new kind adds one. */
 	w->n += bits(k & ~s->mask);
+	owner_count(w, owner, (long)bits(k & ~s->mask));
 	s->mask |= k;
 }
 
@@ -353,6 +365,7 @@ zk_watches_add_persistent(struct zk_watches *w, const char *path, int mode,
 	s = slot_get(&w->pers, path, owner);
 	if ((s->mask & m) == 0) {
 		w->npers++;
+		owner_count(w, owner, 1);
 		if (mode == ZK_WATCH_RECURSIVE)
 			w->nrec++;
 	}
@@ -572,6 +585,7 @@ zk_watches_trigger(struct zk_watches *w, const char *path, int type,
 		if (hit != 0) {
 			fire[nfire++] = e->s[i].owner;	/* once per owner */
 			w->n -= bits(hit);
+			owner_count(w, e->s[i].owner, -(long)bits(hit));
 			e->s[i].mask &= ~hit;
 		}
 		if (e->s[i].mask != 0)
@@ -610,4 +624,10 @@ size_t
 zk_watches_count_owner(const struct zk_watches *w, void *owner)
 {
 	return count_in(&w->one, owner) + count_in(&w->pers, owner);
+}
+
+void
+zk_watches_count_into(struct zk_watches *w, size_t *(*counter)(void *owner))
+{
+	w->counter = counter;
 }

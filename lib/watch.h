@@ -111,4 +111,14 @@ size_t		 zk_watches_count(const struct zk_watches *w);
 /* Watches one owner holds; O(all watches), for stats and tests. */
 size_t		 zk_watches_count_owner(const struct zk_watches *w, void *owner);
 
+/*
+ * Keeps each owner's count exact where the owner says, in O(1) per
+ * change: from now on every add, fire and removal adds to or takes from
+ * *counter(owner), so that it equals count_owner for every owner whose
+ * count started at 0 with no watches. NULL stops it. Set it on an empty
+ * table.
+ */
+void		 zk_watches_count_into(struct zk_watches *w,
+		    size_t *(*counter)(void *owner));
+
 #endif

@@ -765,6 +765,80 @@ test_pers_many_paths(void)
 	zk_watches_free(w);
 }
 
+/* count_into: each owner's counter, next to it. */
+struct counted {
+	size_t		 n;
+	int		 id;
+};
+
+static size_t *
+counter_of(void *owner)
+{
+	return &((struct counted *)owner)->n;
+}
+
+static void
+ignore(void *owner, int type, const char *path, void *arg)
+{
+	(void)owner;
+	(void)type;
+	(void)path;
+	(void)arg;
+}
+
+/*
+ * (5) kept exactly: after every add (new or duplicate, either kind, either
+ * persistent mode), fire, removal of each mode and drop, three owners'
+ * counters equal their recounts; a trigger of both kinds takes two.
+ */
+static void
+test_count_into(void)
+{
+	static const char *paths[] = { "/a", "/a/b", "/c", "/a/b/c" };
+	static const int types[] = { ZK_EVENT_CREATED, ZK_EVENT_DELETED,
+	    ZK_EVENT_CHANGED, ZK_EVENT_CHILDREN };
+	struct zk_watches	*w = zk_watches_new();
+	struct counted		 o[3] = { { 0, 0 }, { 0, 1 }, { 0, 2 } };
+	uint64_t		 x = 88172645463325252ULL;
+	const char		*p;
+	int			 i, k, r;
+
+	zk_watches_count_into(w, counter_of);
+	zk_watches_add(w, "/a", ZK_WATCH_DATA, &o[0]);
+	zk_watches_add(w, "/a", ZK_WATCH_CHILD, &o[0]);
+	zk_watches_add(w, "/a", ZK_WATCH_DATA, &o[0]);	/* duplicate */
+	ZK_ASSERT_EQ(o[0].n, 2);
+	zk_watches_trigger(w, "/a", ZK_EVENT_DELETED, ignore, NULL);
+	ZK_ASSERT_EQ(o[0].n, 0);
+	for (i = 0; i < 5000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		k = (int)(x % 3);
+		p = paths[(x >> 8) % 4];
+		r = (int)((x >> 16) % 16);
+		if (r < 5)
+			zk_watches_add(w, p, r % 2 ? ZK_WATCH_DATA :
+			    ZK_WATCH_CHILD, &o[k]);
+		else if (r < 8)
+			zk_watches_add_persistent(w, p, r % 2 ?
+			    ZK_WATCH_PERSISTENT : ZK_WATCH_RECURSIVE, r == 7,
+			    &o[k]);
+		else if (r < 13)
+			zk_watches_trigger(w, p, types[(x >> 24) % 4], ignore,
+			    NULL);
+		else if (r < 15)
+			(void)zk_watches_remove(w, p, (int)((x >> 24) % 5),
+			    &o[k]);
+		else
+			zk_watches_drop_owner(w, &o[k]);
+		for (k = 0; k < 3; k++)
+			ZK_ASSERT_EQ(o[k].n, zk_watches_count_owner(w, &o[k]));
+	}
+	ZK_ASSERT_EQ(o[0].n + o[1].n + o[2].n, zk_watches_count(w));
+	zk_watches_free(w);
+}
+
 int
 main(void)
 {
@@ -790,5 +864,6 @@ main(void)
 	ZK_RUN(test_pers_drop_owner);
 	ZK_RUN(test_pers_each);
 	ZK_RUN(test_pers_many_paths);
+	ZK_RUN(test_count_into);
 	return ZK_TEST_DONE();
 }
