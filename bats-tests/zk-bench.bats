@@ -248,9 +248,11 @@ version_sum() {
 	check --keys 0
 	want="zk-bench: --warmup: 'soon' is not a number of seconds"
 	check --warmup soon
-	want="zk-bench: --rate: '0' is not a number from 1 to 10000000"
+	want="zk-bench: --rate: '0' is not a number from 1 to 1000000"
 	check --rate 0
-	want="zk-bench: --rate: 'fast' is not a number from 1 to 10000000"
+	want="zk-bench: --rate: '1000001' is not a number from 1 to 1000000"
+	check --rate 1000001
+	want="zk-bench: --rate: 'fast' is not a number from 1 to 1000000"
 	check --rate fast
 	want="zk-bench: unexpected argument 'extra'"
 	check extra

@@ -95,7 +95,9 @@ struct bench {
 	struct event		*timer;		/* ends WARMUP, MEASURE */
 	int			 busy;		/* requests in flight, or
 						   waiting for their turn */
-	int64_t			 next_at_us;	/* with a rate: the next turn */
+	int64_t			 next_at_ns;	/* with a rate: the next turn
+						   (ns: 1/rate need not be
+						   whole microseconds) */
 	int			 next_key;	/* PREPARE */
 	int			 err;		/* PREPARE: first error */
 	char			 err_path[80];
@@ -538,21 +540,21 @@ load_next(struct slot *s)
 {
 	struct bench	*b = s->bc->b;
 	struct timeval	 tv;
-	int64_t		 now, at;
+	int64_t		 now, at, us;
 
 	if (b->o->rate <= 0) {
 		send_next(s);
 		return;
 	}
-	now = zk_now_mono_us();
-	at = b->next_at_us > now ? b->next_at_us : now;
-	b->next_at_us = at + 1000000 / b->o->rate;
-	if (at <= now) {
+	now = zk_now_mono_us() * 1000;
+	at = b->next_at_ns > now ? b->next_at_ns : now;
+	b->next_at_ns = at + 1000000000 / b->o->rate;
+	if ((us = (at - now) / 1000) <= 0) {
 		send_next(s);
 		return;
 	}
-	tv.tv_sec = (at - now) / 1000000;
-	tv.tv_usec = (at - now) % 1000000;
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
 	evtimer_add(s->pace, &tv);
 }
 

@@ -85,7 +85,7 @@ int		 zk_bench_run(const struct zk_bench_opts *o,
  * release or an operator's write, where the disk and the cores have
  * gone idle in between.
  */
-#define ZK_BENCH_MAX_RATE	10000000
+#define ZK_BENCH_MAX_RATE	1000000
 
 /*
  * --op watch (bench_watch.c): conns sessions hold a persistent watch on

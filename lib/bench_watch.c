@@ -47,7 +47,7 @@ struct wbench {
 	int			 err;		/* first setup error */
 	uint64_t		 round;		/* changes sent */
 	int64_t			 t0_us;		/* the current change was sent */
-	int64_t			 next_at_us;	/* with a rate: the next change */
+	int64_t			 next_at_ns;	/* with a rate: the next change */
 	int			 got;		/* watchers that have it */
 	int			 set_done;	/* its setData was answered */
 	int			 set_failed;
@@ -249,22 +249,23 @@ static int
 turn_come(void *arg)
 {
 	struct wbench	*b = arg;
-	return zk_now_mono_us() >= b->next_at_us;
+	return zk_now_mono_us() * 1000 >= b->next_at_ns;
 }
 
 /* With a rate, until the next change's turn (bench.h). */
 static void
 pace(struct wbench *b)
 {
-	int64_t	 now = zk_now_mono_us();
+	int64_t	 now = zk_now_mono_us() * 1000;
 
 	if (b->o->rate <= 0)
 		return;
-	if (b->next_at_us > now)
-		loop_until(b, turn_come, (b->next_at_us - now + 999) / 1000);
+	if (b->next_at_ns > now)
+		loop_until(b, turn_come,
+		    (b->next_at_ns - now + 999999) / 1000000);
 	else
-		b->next_at_us = now;
-	b->next_at_us += 1000000 / b->o->rate;
+		b->next_at_ns = now;
+	b->next_at_ns += 1000000000 / b->o->rate;
 }
 
 /* Changes one after another until the time is up. */

@@ -242,6 +242,8 @@ zk_lock_node_create(struct zk_sync *s, const char *dir, const char *kind,
 		if (rc != ZK_ECONNLOSS)
 			break;
 		if ((rc = find_ours(s, dir, kind, sid, n, e)) == 1) {
+			/* A create sent before may still land late. */
+			n->twin = twin;
 			rc = ZK_OK;
 			break;
 		}

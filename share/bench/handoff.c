@@ -6,9 +6,10 @@
  * (a shell command) until it succeeds (the waiter is queued), then closes
  * the holder's stdin and times how long the waiter's token takes to
  * arrive. Between the two: the holder seeing end of file, its delete (a
- * write, synced), the deleted event to the waiter, the waiter's
- * getChildren, and its token written to a pipe. Prints p50, p90, p99 and
- * max in microseconds. run.sh recipes runs it (share/doc/bench.md).
+ * write, synced), the deleted event to the waiter (which, next in line,
+ * takes the lock on it without listing the queue again: lock.h (5)), and
+ * its token written to a pipe. Prints p50, p90, p99 and max in
+ * microseconds. run.sh recipes runs it (share/doc/bench.md).
  *
  *   handoff ZK-LOCK SERVERS PATH REPS READY
  */
@@ -101,8 +102,14 @@ main(int argc, char *argv[])
 			perror("handoff");
 			return 1;
 		}
-		while (system(argv[5]) != 0)
+		while (system(argv[5]) != 0) {
+			if (waitpid(w.pid, NULL, WNOHANG) != 0) {
+				fprintf(stderr, "handoff: the waiter ended "
+				    "before it queued\n");
+				return 1;
+			}
 			usleep(2000);
+		}
 		t0 = now_us();
 		close(h.in);
 		h.in = -1;

@@ -457,9 +457,10 @@ zk_handoff() {
 	cc -O2 -o "$stamp" "$top/share/bench/stamp.c" || exit 1
 	cc -O2 -o "$BASE/handoff" "$top/share/bench/handoff.c" || exit 1
 	cc -O2 -o "$BASE/fsync-probe" "$top/share/bench/fsync-probe.c" || exit 1
-	echo "zk lock handoff protocol $("$BASE/handoff" "$BIN/zk-lock" "$RS" \
-	    /zk-bench-lock "$REPS" "$BIN/zk-peer status -s $RS -T 1 \
-	    2>/dev/null | grep -q ' watches=[1-9]'")" || exit 1
+	line=$("$BASE/handoff" "$BIN/zk-lock" "$RS" /zk-bench-lock "$REPS" \
+	    "$BIN/zk-peer status -s $RS -T 1 2>/dev/null |
+	    grep -q ' watches=[1-9]'") || exit 1
+	echo "zk lock handoff protocol $line"
 	stamped zk "$BIN/zk-peer status -s $RS -T 1 2>/dev/null |
 	    grep -q ' watches=[1-9]'" "$BIN/zk-lock" -q -s "$RS" /zk-bench-lock  --
 	echo "zk lock handoff with CMD reps=$REPS $(pcts <"$BASE/zk.handoff")"
